@@ -1,0 +1,39 @@
+using AlertPipeline.Core.Enrich.Enrichers;
+using AlertPipeline.Core.Events;
+
+namespace AlertPipeline.Core.Enrich;
+
+/// <summary>
+/// The enrich stage and its registry: the enrichers over one inventory snapshot, in explicit order
+/// (address classes and sandbox attribution first, since later enrichers and rules read them).
+/// </summary>
+public sealed class EnrichmentStage
+{
+    private readonly IEnricher[] _enrichers;
+
+    /// <summary>The stage over <paramref name="sandboxes"/>.</summary>
+    public EnrichmentStage(SandboxSnapshot sandboxes)
+    {
+        Sandboxes = sandboxes;
+        _enrichers =
+        [
+            new AddressClassEnricher(),
+            new SandboxEnricher(sandboxes),
+        ];
+    }
+
+    /// <summary>The inventory snapshot this stage reads.</summary>
+    public SandboxSnapshot Sandboxes { get; }
+
+    /// <summary>Enriches every event of <paramref name="batch"/>.</summary>
+    public void Enrich(EventBatch batch)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            foreach (var enricher in _enrichers)
+            {
+                enricher.Enrich(batch, i);
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using AlertPipeline.Core.Detect;
+
+namespace AlertPipeline.Core.Respond;
+
+/// <summary>
+/// A rule firing for one sandbox within one time bucket. Its id is deterministic
+/// (<see cref="AlertIds"/>), so a redelivered batch updates the same alert instead of creating another.
+/// Text fields copied from events are attacker-controlled: renderers escape and truncate them.
+/// </summary>
+public sealed class Alert
+{
+    /// <summary>Deterministic id: hash of rule, sandbox and time bucket.</summary>
+    public required string AlertId { get; init; }
+
+    /// <summary>The rule's id.</summary>
+    public required string RuleId { get; init; }
+
+    /// <summary>The rule pack the rule came from.</summary>
+    public required string RulePack { get; init; }
+
+    /// <summary>The rule's title.</summary>
+    public required string Title { get; set; }
+
+    /// <summary>The rule's level.</summary>
+    public required AlertLevel Level { get; set; }
+
+    /// <summary>The rule's tags (ATT&amp;CK techniques among them).</summary>
+    public IReadOnlyList<string> Tags { get; set; } = [];
+
+    /// <summary>The rule's references and runbook links.</summary>
+    public IReadOnlyList<string> References { get; set; } = [];
+
+    /// <summary>The rule's description.</summary>
+    public string? Description { get; set; }
+
+    /// <summary>The sandbox the events belong to, or <c>unattributed</c>.</summary>
+    public required string SandboxId { get; init; }
+
+    /// <summary>Whether actions were carried out or only recorded.</summary>
+    public RuleMode Mode { get; set; }
+
+    /// <summary>Event time of the earliest matching event.</summary>
+    public DateTimeOffset FirstSeen { get; set; }
+
+    /// <summary>Event time of the latest matching event.</summary>
+    public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>Distinct matching events counted (redelivered events are not counted twice).</summary>
+    public long EventCount { get; set; }
+
+    /// <summary>Field name to value, taken from the first matching event (truncated).</summary>
+    public Dictionary<string, string> Evidence { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per source stream, the last (sequence, record) counted: the basis of duplicate suppression.</summary>
+    public Dictionary<string, EventCursor> Cursors { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>One record per channel the policy asked for, with its outcome.</summary>
+    public List<ActionRecord> Actions { get; set; } = [];
+
+    /// <summary>When the alert was first written.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When the alert was last written.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The store's concurrency token; null until stored.</summary>
+    public string? ETag { get; set; }
+
+    /// <summary>The action record of <paramref name="channel"/>, or null.</summary>
+    public ActionRecord? ActionFor(string channel) => Actions.Find(a => a.Channel == channel);
+}
+
+/// <summary>A position in a source stream, ordered by sequence then record.</summary>
+public readonly record struct EventCursor(long Sequence, int Record) : IComparable<EventCursor>
+{
+    /// <inheritdoc />
+    public int CompareTo(EventCursor other)
+        => Sequence != other.Sequence ? Sequence.CompareTo(other.Sequence) : Record.CompareTo(other.Record);
+}
+
+/// <summary>Outcome of one channel for one alert.</summary>
+public enum ActionStatus
+{
+    /// <summary>Not yet attempted.</summary>
+    Pending,
+
+    /// <summary>Delivered (email accepted, card posted, command queued).</summary>
+    Sent,
+
+    /// <summary>Attempted and failed; retried while attempts remain.</summary>
+    Failed,
+
+    /// <summary>The rule is in dry-run mode: recorded what would have been done.</summary>
+    DryRun,
+
+    /// <summary>Deliberately not done (guardrail, protected sandbox, channel not configured).</summary>
+    Skipped,
+}
+
+/// <summary>What happened on one channel for an alert.</summary>
+public sealed class ActionRecord
+{
+    /// <summary>The channel name (<c>email</c>, <c>teams</c>, <c>shutdown</c>).</summary>
+    public required string Channel { get; init; }
+
+    /// <summary>The latest outcome.</summary>
+    public ActionStatus Status { get; set; }
+
+    /// <summary>How many times delivery was attempted.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>Why it failed or was skipped, or a delivery reference.</summary>
+    public string? Detail { get; set; }
+
+    /// <summary>When this record last changed.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>True once no further attempt should be made.</summary>
+    public bool IsSettled(int maxAttempts) => Status is ActionStatus.Sent or ActionStatus.DryRun or ActionStatus.Skipped
+        || (Status == ActionStatus.Failed && Attempts >= maxAttempts);
+}

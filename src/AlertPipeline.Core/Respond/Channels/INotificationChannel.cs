@@ -1,0 +1,30 @@
+namespace AlertPipeline.Core.Respond.Channels;
+
+/// <summary>The outcome of one delivery attempt.</summary>
+/// <param name="Status">Sent, Failed or Skipped.</param>
+/// <param name="Detail">Why it failed or was skipped, or a delivery reference.</param>
+public readonly record struct ChannelResult(ActionStatus Status, string? Detail)
+{
+    /// <summary>Delivered.</summary>
+    public static ChannelResult Sent(string? detail = null) => new(ActionStatus.Sent, detail);
+
+    /// <summary>Attempted and failed; may be retried.</summary>
+    public static ChannelResult Failed(string detail) => new(ActionStatus.Failed, detail);
+
+    /// <summary>Deliberately not done.</summary>
+    public static ChannelResult Skipped(string detail) => new(ActionStatus.Skipped, detail);
+}
+
+/// <summary>
+/// One way of acting on an alert: email, Teams, a shutdown command. Implementations do I/O only;
+/// message building is pure and tested separately. A channel returns failures as results and does not throw
+/// for delivery problems.
+/// </summary>
+public interface INotificationChannel
+{
+    /// <summary>The channel name used by the response policy (<c>email</c>, <c>teams</c>, <c>shutdown</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Delivers <paramref name="alert"/>.</summary>
+    Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken);
+}
