@@ -95,6 +95,9 @@ public enum ActionStatus
 
     /// <summary>Deliberately not done (guardrail, protected sandbox, channel not configured).</summary>
     Skipped,
+
+    /// <summary>Rendered to the console instead of sent (<c>alertpipe replay</c> without <c>--send</c>).</summary>
+    Printed,
 }
 
 /// <summary>What happened on one channel for an alert.</summary>
@@ -116,6 +119,6 @@ public sealed class ActionRecord
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>True once no further attempt should be made.</summary>
-    public bool IsSettled(int maxAttempts) => Status is ActionStatus.Sent or ActionStatus.DryRun or ActionStatus.Skipped
+    public bool IsSettled(int maxAttempts) => Status is ActionStatus.Sent or ActionStatus.DryRun or ActionStatus.Skipped or ActionStatus.Printed
         || (Status == ActionStatus.Failed && Attempts >= maxAttempts);
 }

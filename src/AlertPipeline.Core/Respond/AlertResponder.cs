@@ -166,7 +166,7 @@ public sealed partial class AlertResponder
                 }
 
                 var result = await RunChannelAsync(alert, channelName, cancellationToken).ConfigureAwait(false);
-                if (result.Status is not ActionStatus.DryRun and not ActionStatus.Skipped)
+                if (result.Status is ActionStatus.Sent or ActionStatus.Failed)
                 {
                     record.Attempts++;
                 }

@@ -1,0 +1,68 @@
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Enrich;
+using AlertPipeline.Core.Ingest;
+using AlertPipeline.Core.Pipeline;
+using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Shutdown;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace AlertPipeline.Adapters;
+
+/// <summary>The one composition of the pipeline, used by the Function app and the CLI alike.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the whole pipeline from configuration. Stores and channels registered before this call
+    /// (e.g. the CLI's in-memory twins) win, because every registration here is a TryAdd.
+    /// </summary>
+    public static IServiceCollection AddAlertPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+
+        var pipelineOptions = configuration.GetSection("Pipeline").Get<PipelineOptions>() ?? new PipelineOptions();
+        services.TryAddSingleton(pipelineOptions);
+        services.TryAddSingleton(configuration.GetSection("Responder").Get<ResponderOptions>() ?? new ResponderOptions());
+        services.TryAddSingleton(configuration.GetSection("Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions());
+
+        // Stores: in memory unless storage is configured.
+        services.TryAddSingleton<IRuleStore, InMemoryRuleStore>();
+        services.TryAddSingleton<IAlertStore, InMemoryAlertStore>();
+        services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
+        services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
+        services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
+
+        services.TryAddSingleton(_ => new TelemetryIngestor());
+        services.TryAddSingleton(sp => new RuleSetProvider(
+            sp.GetRequiredService<IRuleStore>(), pipelineOptions.RuleRefreshInterval, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RuleSetProvider>>()));
+        services.TryAddSingleton(sp => new SandboxSnapshotProvider(
+            sp.GetRequiredService<ISandboxInventory>(), pipelineOptions.InventoryRefreshInterval, sp.GetRequiredService<TimeProvider>()));
+
+        var shutdownKey = configuration["Shutdown:SigningKey"];
+        if (!string.IsNullOrEmpty(shutdownKey))
+        {
+            services.TryAddSingleton(sp => new CommandSigner(shutdownKey, configuration["Shutdown:KeyId"] ?? "k1", sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<INotificationChannel>(sp => new ShutdownChannel(
+                sp.GetRequiredService<IShutdownCommandQueue>(), sp.GetRequiredService<CommandSigner>(),
+                sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>()));
+        }
+
+        var knownChannels = new[] { "email", "teams", "shutdown" };
+        var levels = configuration.GetSection("Response:Levels").GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.OrdinalIgnoreCase);
+        services.TryAddSingleton(levels.Count == 0 ? ResponsePolicy.Default : ResponsePolicy.FromSettings(levels, knownChannels));
+
+        services.TryAddSingleton(sp => new AlertResponder(
+            sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<ResponsePolicy>(),
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertResponder>>()));
+        services.TryAddSingleton(sp => new TelemetryPipeline(
+            sp.GetRequiredService<TelemetryIngestor>(), sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<RuleSetProvider>(),
+            sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<IDeadLetterStore>(), pipelineOptions,
+            sp.GetRequiredService<ILogger<TelemetryPipeline>>()));
+        return services;
+    }
+}
