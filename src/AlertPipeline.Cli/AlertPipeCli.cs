@@ -1,0 +1,55 @@
+using AlertPipeline.Cli.Commands;
+
+namespace AlertPipeline.Cli;
+
+/// <summary>The <c>alertpipe</c> entry point, callable in-process by tests. Exit codes: 0 done, 1 failed, 2 bad arguments or unreadable input.</summary>
+internal static class AlertPipeCli
+{
+    private const string Usage = """
+        alertpipe: AI-agent sandbox escape detection, offline tools
+
+        commands:
+          replay <file>...        run recorded telemetry through the pipeline and show the alerts
+          rules validate|push|list  check Sigma rules, write them to Table Storage, list them
+        run 'alertpipe <command> --help' for details
+        """;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (args.Count == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            await stdout.WriteLineAsync(Usage).ConfigureAwait(false);
+            return args.Count == 0 ? 2 : 0;
+        }
+
+        var rest = args.Skip(1).ToList();
+        var (usage, run) = args[0] switch
+        {
+            "replay" => (ReplayCommand.Usage, (Func<Task<int>>)(() => new ReplayCommand(stdout, stderr).RunAsync(rest, cancellationToken))),
+            "rules" => (RulesCommand.Usage, () => new RulesCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
+            _ => (string.Empty, null!),
+        };
+
+        if (run is null)
+        {
+            await stderr.WriteLineAsync($"alertpipe: unknown command '{args[0]}' (try --help)").ConfigureAwait(false);
+            return 2;
+        }
+
+        if (rest.Contains("--help") || rest.Contains("-h"))
+        {
+            await stdout.WriteLineAsync(usage).ConfigureAwait(false);
+            return 0;
+        }
+
+        try
+        {
+            return await run().ConfigureAwait(false);
+        }
+        catch (UsageException ex)
+        {
+            await stderr.WriteLineAsync($"alertpipe: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,237 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using AlertPipeline.Adapters;
+using AlertPipeline.Cli.Replay;
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Enrich;
+using AlertPipeline.Core.Events;
+using AlertPipeline.Core.Pipeline;
+using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Shutdown;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AlertPipeline.Cli.Commands;
+
+/// <summary>
+/// <c>alertpipe replay &lt;file&gt;...</c>: runs recorded telemetry through the same pipeline the Function app runs.
+/// Default: in-memory stores seeded from <c>rules/</c>, and every action rendered and printed instead of sent.
+/// </summary>
+internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? environment = null)
+{
+    public const string Usage = """
+        usage: alertpipe replay <file>... [--rules <dir>] [--inventory <file>] [--storage <connection string>] [--send] [--output table|json]
+          <file>        telemetry: .jsonl/.ndjson = one message per line; other files = one message each
+          --rules       Sigma rule directory to seed the in-memory rule store (default: ./rules)
+          --inventory   sandbox inventory JSON (array of sandbox records)
+          --storage     use Table/Queue Storage (Azurite or Azure) for rules, alerts, dead letters, commands
+          --send        really send email, Teams cards and shutdown commands (settings from the environment)
+          --output      table (default) or json: one JSON object per alert per line
+        """;
+
+    private const int MessagesPerBatch = 256;
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var parsed = new CliArguments(args, new HashSet<string> { "rules", "inventory", "storage", "output" }, new HashSet<string> { "send" });
+        if (parsed.Positionals.Count == 0)
+        {
+            throw new UsageException("replay needs at least one telemetry file");
+        }
+
+        var output = parsed.Value("output") ?? "table";
+        if (output is not ("table" or "json"))
+        {
+            throw new UsageException($"--output must be table or json, not '{output}'");
+        }
+
+        var storage = parsed.Value("storage");
+        var send = parsed.Has("send");
+        var time = TimeProvider.System;
+        var now = time.GetUtcNow();
+
+        // Read everything first: an unreadable file is a usage error before anything runs.
+        var messages = parsed.Positionals.SelectMany(path => ReplayFiles.Read(path, now)).ToList();
+        var inventory = parsed.Value("inventory") is { } inventoryPath ? InventoryFile.Read(inventoryPath) : null;
+        IReadOnlyList<RuleFile>? ruleFiles = null;
+        if (storage is null || parsed.Has("rules"))
+        {
+            var rulesDir = parsed.Value("rules") ?? "rules";
+            if (!Directory.Exists(rulesDir))
+            {
+                throw new UsageException($"rules directory not found: {rulesDir} (run from the repository root or pass --rules)");
+            }
+
+            ruleFiles = RulePack.Load([rulesDir], null, RuleMode.Enforce, time);
+        }
+
+        var previews = new List<Preview>();
+        await using var services = BuildServices(storage, send, inventory, previews, time);
+
+        if (ruleFiles is not null)
+        {
+            var store = services.GetRequiredService<IRuleStore>();
+            foreach (var file in ruleFiles)
+            {
+                if (file.Record is not null)
+                {
+                    await store.UpsertAsync(file.Record, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await stderr.WriteLineAsync($"alertpipe: rule skipped: {file.Path}: {file.Error!.Message}").ConfigureAwait(false);
+                }
+            }
+        }
+
+        var pipeline = services.GetRequiredService<TelemetryPipeline>();
+        var touched = new List<string>();
+        var rejected = new List<RejectedEvent>();
+        var accepted = 0;
+        foreach (var chunk in messages.Chunk(MessagesPerBatch))
+        {
+            var result = await pipeline.ProcessAsync(chunk, cancellationToken).ConfigureAwait(false);
+            accepted += result.EventsAccepted;
+            rejected.AddRange(result.Rejected);
+            touched.AddRange(result.Alerts.Select(a => a.AlertId));
+        }
+
+        var alertStore = services.GetRequiredService<IAlertStore>();
+        var alerts = new List<Alert>();
+        foreach (var id in touched.Distinct(StringComparer.Ordinal))
+        {
+            if (await alertStore.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } alert)
+            {
+                alerts.Add(alert);
+            }
+        }
+
+        alerts.Sort((a, b) => a.FirstSeen != b.FirstSeen ? a.FirstSeen.CompareTo(b.FirstSeen) : string.CompareOrdinal(a.RuleId, b.RuleId));
+
+        if (output == "json")
+        {
+            foreach (var alert in alerts)
+            {
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(AlertLine.From(alert), AlertJson.Options)).ConfigureAwait(false);
+            }
+
+            await WritePreviewsAsync(stderr, previews).ConfigureAwait(false);
+        }
+        else
+        {
+            await AlertTable.WriteAsync(stdout, alerts).ConfigureAwait(false);
+            await WritePreviewsAsync(stdout, previews).ConfigureAwait(false);
+        }
+
+        await WriteSummaryAsync(accepted, rejected, alerts).ConfigureAwait(false);
+        return 0;
+    }
+
+    private ServiceProvider BuildServices(string? storage, bool send, IReadOnlyList<SandboxRecord>? inventory, List<Preview> previews, TimeProvider time)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (send)
+        {
+            // Only a real send reads channel secrets from the environment (Channels__Email__ApiKey, ...).
+            foreach (var (key, value) in environment ?? ReadEnvironment())
+            {
+                settings[key.Replace("__", ":", StringComparison.Ordinal)] = value;
+            }
+        }
+
+        if (storage is not null)
+        {
+            settings["AlertStorage"] = storage;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Error)
+            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+        services.AddSingleton(time);
+        if (inventory is not null)
+        {
+            services.AddSingleton<ISandboxInventory>(new InMemorySandboxInventory(inventory));
+        }
+
+        if (!send)
+        {
+            AddPreviewChannels(services, previews, time);
+        }
+
+        services.AddAlertPipeline(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    private static void AddPreviewChannels(ServiceCollection services, List<Preview> previews, TimeProvider time)
+    {
+        services.AddSingleton<INotificationChannel>(new PreviewChannel("email", (alert, _) =>
+            Task.FromResult((ChannelResult.Sent(), (string?)MessagePreviews.Email(alert))), previews));
+        services.AddSingleton<INotificationChannel>(new PreviewChannel("teams", (alert, _) =>
+            Task.FromResult((ChannelResult.Sent(), (string?)MessagePreviews.TeamsCard(alert))), previews));
+
+        // The real shutdown channel, guardrails and signing included, over an in-memory queue and a throwaway key.
+        services.AddSingleton<INotificationChannel>(sp =>
+        {
+            var queue = new InMemoryShutdownCommandQueue();
+            var signer = new CommandSigner(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), "replay-ephemeral", time);
+            var shutdown = new ShutdownChannel(queue, signer, sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), time);
+            return new PreviewChannel("shutdown", async (alert, ct) =>
+            {
+                var result = await shutdown.SendAsync(alert, ct).ConfigureAwait(false);
+                if (result.Status != ActionStatus.Sent)
+                {
+                    return (result, null);
+                }
+
+                var (queueName, message) = queue.Messages[^1];
+                return (result, $"queue {queueName}: {message}");
+            }, previews);
+        });
+    }
+
+    private static Dictionary<string, string?> ReadEnvironment()
+    {
+        var map = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            map[(string)entry.Key] = entry.Value as string;
+        }
+
+        return map;
+    }
+
+    private static async Task WritePreviewsAsync(TextWriter writer, List<Preview> previews)
+    {
+        if (previews.Count == 0)
+        {
+            return;
+        }
+
+        await writer.WriteLineAsync().ConfigureAwait(false);
+        await writer.WriteLineAsync("Would send (replay without --send; nothing left this machine):").ConfigureAwait(false);
+        foreach (var preview in previews)
+        {
+            await writer.WriteLineAsync($"--- {preview.Channel} for alert {preview.AlertId}").ConfigureAwait(false);
+            await writer.WriteLineAsync(preview.Text).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteSummaryAsync(int accepted, List<RejectedEvent> rejected, List<Alert> alerts)
+    {
+        await stderr.WriteLineAsync($"events read: {accepted + rejected.Count} (accepted {accepted}, rejected {rejected.Count})").ConfigureAwait(false);
+        foreach (var group in rejected.GroupBy(r => r.Reason).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            await stderr.WriteLineAsync($"  rejected {group.Key}: {group.Count()} (first at {group.First().Position})").ConfigureAwait(false);
+        }
+
+        var byLevel = string.Join(", ", Enum.GetValues<AlertLevel>().Reverse()
+            .Select(level => (level, count: alerts.Count(a => a.Level == level)))
+            .Where(x => x.count > 0)
+            .Select(x => $"{x.level.ToSigma()} {x.count}"));
+        await stderr.WriteLineAsync($"alerts: {alerts.Count}{(byLevel.Length > 0 ? " (" + byLevel + ")" : string.Empty)}").ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,66 @@
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Sigma;
+
+namespace AlertPipeline.Cli.Commands;
+
+/// <summary>One rule file, compiled or not.</summary>
+internal sealed record RuleFile(string Path, RuleRecord? Record, RuleCompileException? Error);
+
+/// <summary>
+/// Reads Sigma YAML files from disk into stored-rule rows. A directory's rule files belong to the pack named
+/// after the directory (<c>rules/default/*.yml</c> → pack <c>default</c>); a directory of pack directories is read pack by pack.
+/// </summary>
+internal static class RulePack
+{
+    public static IReadOnlyList<RuleFile> Load(IEnumerable<string> paths, string? packOverride, RuleMode mode, TimeProvider time)
+    {
+        var files = new List<RuleFile>();
+        foreach (var path in paths)
+        {
+            if (File.Exists(path))
+            {
+                files.Add(LoadFile(path, packOverride ?? PackOf(Path.GetDirectoryName(Path.GetFullPath(path))!), mode, time));
+            }
+            else if (Directory.Exists(path))
+            {
+                foreach (var file in Directory.EnumerateFiles(path, "*.*", SearchOption.AllDirectories)
+                    .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
+                    .Order(StringComparer.Ordinal))
+                {
+                    files.Add(LoadFile(file, packOverride ?? PackOf(Path.GetDirectoryName(file)!), mode, time));
+                }
+            }
+            else
+            {
+                throw new UsageException($"no such file or directory: {path}");
+            }
+        }
+
+        return files;
+    }
+
+    private static string PackOf(string directory) => Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
+
+    private static RuleFile LoadFile(string path, string pack, RuleMode mode, TimeProvider time)
+    {
+        string yaml;
+        try
+        {
+            yaml = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read {path}: {ex.Message}");
+        }
+
+        try
+        {
+            var rule = SigmaRuleCompiler.Compile(yaml);
+            return new RuleFile(path, new RuleRecord(pack, rule.Id, rule.Title, rule.Level.ToSigma(), true, mode, yaml, time.GetUtcNow()), null);
+        }
+        catch (RuleCompileException ex)
+        {
+            return new RuleFile(path, null, ex);
+        }
+    }
+}

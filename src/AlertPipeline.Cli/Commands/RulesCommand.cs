@@ -1,0 +1,110 @@
+using AlertPipeline.Adapters;
+using AlertPipeline.Core.Detect;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AlertPipeline.Cli.Commands;
+
+/// <summary><c>alertpipe rules validate|push|list</c>: check Sigma files, write them to the rule store, list the store.</summary>
+internal sealed class RulesCommand(TextWriter stdout, TextWriter stderr)
+{
+    public const string Usage = """
+        usage: alertpipe rules validate <file|dir>...
+               alertpipe rules push <file|dir>... --storage <connection string> [--pack <name>] [--mode enforce|dry-run]
+               alertpipe rules list --storage <connection string> [--pack <name>]
+        """;
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        if (args.Count == 0)
+        {
+            throw new UsageException("rules needs a subcommand: validate, push or list");
+        }
+
+        var parsed = new CliArguments(args.Skip(1), new HashSet<string> { "storage", "pack", "mode" }, new HashSet<string>());
+        return args[0] switch
+        {
+            "validate" => await ValidateAsync(parsed).ConfigureAwait(false),
+            "push" => await PushAsync(parsed, cancellationToken).ConfigureAwait(false),
+            "list" => await ListAsync(parsed, cancellationToken).ConfigureAwait(false),
+            _ => throw new UsageException($"unknown rules subcommand '{args[0]}'"),
+        };
+    }
+
+    private async Task<int> ValidateAsync(CliArguments parsed)
+    {
+        var files = LoadFiles(parsed, RuleMode.Enforce);
+        var valid = await ReportAsync(files).ConfigureAwait(false);
+        await stdout.WriteLineAsync($"{valid} valid, {files.Count - valid} invalid").ConfigureAwait(false);
+        return valid == files.Count ? 0 : 1;
+    }
+
+    private async Task<int> PushAsync(CliArguments parsed, CancellationToken cancellationToken)
+    {
+        var mode = RuleMode.Enforce;
+        if (parsed.Value("mode") is { } modeText && !RuleModes.TryParse(modeText, out mode))
+        {
+            throw new UsageException($"--mode must be enforce or dry-run, not '{modeText}'");
+        }
+
+        var files = LoadFiles(parsed, mode);
+        var valid = await ReportAsync(files).ConfigureAwait(false);
+        await using var services = BuildServices(parsed);
+        var store = services.GetRequiredService<IRuleStore>();
+        foreach (var file in files.Where(f => f.Record is not null))
+        {
+            await store.UpsertAsync(file.Record!, cancellationToken).ConfigureAwait(false);
+        }
+
+        await stdout.WriteLineAsync($"pushed {valid}, skipped {files.Count - valid} invalid").ConfigureAwait(false);
+        return valid == files.Count ? 0 : 1;
+    }
+
+    private async Task<int> ListAsync(CliArguments parsed, CancellationToken cancellationToken)
+    {
+        await using var services = BuildServices(parsed);
+        var rules = await services.GetRequiredService<IRuleStore>().ListAsync(parsed.Value("pack"), cancellationToken).ConfigureAwait(false);
+        await stdout.WriteLineAsync($"{"PACK",-10} {"ID",-36} {"LEVEL",-9} {"ENABLED",-7} {"MODE",-8} TITLE").ConfigureAwait(false);
+        foreach (var rule in rules)
+        {
+            await stdout.WriteLineAsync($"{rule.Pack,-10} {rule.Id,-36} {rule.Level,-9} {(rule.Enabled ? "yes" : "no"),-7} {rule.Mode.ToText(),-8} {Core.Respond.SafeText.Clean(rule.Title, 80)}").ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static IReadOnlyList<RuleFile> LoadFiles(CliArguments parsed, RuleMode mode)
+    {
+        if (parsed.Positionals.Count == 0)
+        {
+            throw new UsageException("give at least one rule file or directory");
+        }
+
+        return RulePack.Load(parsed.Positionals, parsed.Value("pack"), mode, TimeProvider.System);
+    }
+
+    private async Task<int> ReportAsync(IReadOnlyList<RuleFile> files)
+    {
+        var valid = 0;
+        foreach (var file in files)
+        {
+            if (file.Error is null)
+            {
+                valid++;
+                continue;
+            }
+
+            // path:line:column: the shape editors and CI annotations understand.
+            await stderr.WriteLineAsync($"{file.Path}:{file.Error.Line}:{file.Error.Column}: rule {file.Error.RuleId ?? "<no id>"}: {file.Error.Problem}").ConfigureAwait(false);
+        }
+
+        return valid;
+    }
+
+    private static ServiceProvider BuildServices(CliArguments parsed)
+    {
+        var storage = parsed.Value("storage") ?? throw new UsageException("--storage <connection string> is required");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AlertStorage"] = storage }).Build();
+        return new ServiceCollection().AddAlertPipeline(configuration).BuildServiceProvider();
+    }
+}

@@ -1,0 +1,3 @@
+using AlertPipeline.Cli;
+
+return await AlertPipeCli.RunAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
