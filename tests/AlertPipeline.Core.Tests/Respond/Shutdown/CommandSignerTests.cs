@@ -1,0 +1,70 @@
+using System.Text.Json.Nodes;
+using AlertPipeline.Core.Respond.Shutdown;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AlertPipeline.Core.Tests.Respond.Shutdown;
+
+public sealed class CommandSignerTests
+{
+    private const string Key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes, test-only
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 11, 14, 3, 20, 4, TimeSpan.Zero));
+
+    private ShutdownCommand Unsigned() => new()
+    {
+        CommandId = "c1",
+        SandboxId = "rl-env-7731",
+        AlertId = "a1",
+        RuleId = "r1",
+        Reason = "Crypto miner on sandbox GPUs",
+        IssuedAt = _time.GetUtcNow(),
+        ExpiresAt = _time.GetUtcNow().AddMinutes(10),
+    };
+
+    [Fact]
+    public void Signed_command_verifies_until_it_expires()
+    {
+        var signer = new CommandSigner(Key, "k1", _time);
+        var json = CommandSigner.ToJson(signer.Sign(Unsigned()));
+
+        var verified = signer.Verify(json, out var reason);
+        Assert.Equal("ok", reason);
+        Assert.Equal("rl-env-7731", verified!.SandboxId);
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Null(signer.Verify(json, out reason));
+        Assert.Equal("expired", reason);
+    }
+
+    [Theory]
+    [InlineData("sandboxId", "rl-env-0001")]
+    [InlineData("action", "delete")]
+    [InlineData("expiresAt", "2099-01-01T00:00:00+00:00")]
+    public void Any_tampered_field_breaks_the_signature(string field, string value)
+    {
+        var signer = new CommandSigner(Key, "k1", _time);
+        var node = JsonNode.Parse(CommandSigner.ToJson(signer.Sign(Unsigned())))!;
+        node[field] = value;
+
+        Assert.Null(signer.Verify(node.ToJsonString(), out var reason));
+        Assert.Equal("bad signature", reason);
+    }
+
+    [Fact]
+    public void Another_key_or_garbage_is_refused()
+    {
+        var json = CommandSigner.ToJson(new CommandSigner(Key, "k1", _time).Sign(Unsigned()));
+        var other = new CommandSigner(Convert.ToBase64String(new byte[32]), "k1", _time);
+
+        Assert.Null(other.Verify(json, out var reason));
+        Assert.Equal("bad signature", reason);
+        Assert.Null(other.Verify("{not json", out reason));
+        Assert.Equal("malformed command", reason);
+    }
+
+    [Fact]
+    public void Short_or_non_base64_keys_are_rejected()
+    {
+        Assert.Throws<ArgumentException>(() => new CommandSigner(Convert.ToBase64String(new byte[16]), "k1"));
+        Assert.Throws<ArgumentException>(() => new CommandSigner("not base64!", "k1"));
+    }
+}
