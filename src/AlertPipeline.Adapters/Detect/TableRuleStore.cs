@@ -1,0 +1,115 @@
+using AlertPipeline.Adapters.Storage;
+using AlertPipeline.Core.Detect;
+using Azure;
+using Azure.Data.Tables;
+
+namespace AlertPipeline.Adapters.Detect;
+
+/// <summary>
+/// The rule store on Azure Table Storage: table <c>rules</c>, PartitionKey = pack, RowKey = rule id, columns
+/// Title, Level, Enabled, Mode (<c>enforce</c>/<c>dry-run</c>), Yaml and UpdatedAt. The table is created on first use.
+/// </summary>
+public sealed class TableRuleStore : IRuleStore
+{
+    private readonly TableClient _table;
+    private readonly CreateOnce _created;
+
+    /// <summary>Uses table <paramref name="tableName"/> (default <see cref="StorageNames.RulesTable"/>) of <paramref name="service"/>.</summary>
+    public TableRuleStore(TableServiceClient service, string tableName = StorageNames.RulesTable)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        _table = service.GetTableClient(tableName);
+        _created = new CreateOnce(ct => _table.CreateIfNotExistsAsync(ct));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RuleRecord>> ListAsync(string? pack, CancellationToken cancellationToken)
+    {
+        await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var filter = pack is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {pack}");
+        var rules = new List<RuleRecord>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rules.Add(ToRecord(entity));
+        }
+
+        // The service already returns PartitionKey/RowKey order; sort anyway so the contract does not rest on that.
+        rules.Sort((a, b) =>
+        {
+            var byPack = string.CompareOrdinal(a.Pack, b.Pack);
+            return byPack != 0 ? byPack : string.CompareOrdinal(a.Id, b.Id);
+        });
+        return rules;
+    }
+
+    /// <inheritdoc />
+    public async Task<RuleRecord?> GetAsync(string pack, string id, CancellationToken cancellationToken)
+    {
+        TableKeys.Require(pack, nameof(pack));
+        TableKeys.Require(id, nameof(id));
+        await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(pack, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? ToRecord(response.Value!) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<RuleRecord> UpsertAsync(RuleRecord rule, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var entity = new TableEntity(TableKeys.Require(rule.Pack, "rule pack"), TableKeys.Require(rule.Id, "rule id"))
+        {
+            ["Title"] = rule.Title,
+            ["Level"] = rule.Level,
+            ["Enabled"] = rule.Enabled,
+            ["Mode"] = rule.Mode.ToText(),
+            ["Yaml"] = RequireFits(rule.Yaml, rule),
+            ["UpdatedAt"] = rule.UpdatedAt,
+        };
+        await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
+
+        // Replace, not merge: a rule is one document and stale columns must not survive an edit.
+        var response = await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        return rule with { ETag = response.Headers.ETag?.ToString() };
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteAsync(string pack, string id, CancellationToken cancellationToken)
+    {
+        TableKeys.Require(pack, nameof(pack));
+        TableKeys.Require(id, nameof(id));
+        await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
+
+        // DeleteEntity treats a missing entity as success; only the status tells the two apart.
+        var response = await _table.DeleteEntityAsync(pack, id, ETag.All, cancellationToken).ConfigureAwait(false);
+        return response.Status != 404;
+    }
+
+    private static string RequireFits(string yaml, RuleRecord rule)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        if (yaml.Length > TableKeys.MaxStringLength)
+        {
+            throw new ArgumentException($"Rule {rule.Pack}/{rule.Id}: YAML of {yaml.Length} characters exceeds the Table property limit of {TableKeys.MaxStringLength}.", nameof(rule));
+        }
+
+        return yaml;
+    }
+
+    private static RuleRecord ToRecord(TableEntity entity)
+    {
+        // An unreadable mode falls back to dry-run: a hand-edited row must never start taking automatic actions.
+        var mode = RuleModes.TryParse(entity.GetString("Mode"), out var parsed) ? parsed : RuleMode.DryRun;
+        return new RuleRecord(
+            entity.PartitionKey,
+            entity.RowKey,
+            entity.GetString("Title") ?? entity.RowKey,
+            entity.GetString("Level") ?? string.Empty,
+            entity.GetBoolean("Enabled") ?? false,
+            mode,
+            entity.GetString("Yaml") ?? string.Empty,
+            entity.GetDateTimeOffset("UpdatedAt") ?? entity.Timestamp ?? DateTimeOffset.MinValue)
+        {
+            ETag = entity.ETag.ToString(),
+        };
+    }
+}

@@ -1,0 +1,26 @@
+namespace AlertPipeline.Adapters.Storage;
+
+/// <summary>
+/// Names of the Azure Storage tables and queues the pipeline uses, and of its storage setting.
+/// Infra (Bicep, deployment scripts) reuses these so code and provisioning cannot drift apart.
+/// </summary>
+public static class StorageNames
+{
+    /// <summary>The configuration key: a connection string, or a section with <c>tableServiceUri</c> / <c>queueServiceUri</c>.</summary>
+    public const string Setting = "AlertStorage";
+
+    /// <summary>Table of Sigma rules (PartitionKey = pack, RowKey = rule id).</summary>
+    public const string RulesTable = "rules";
+
+    /// <summary>Table of alerts (PartitionKey = first two characters of the alert id, RowKey = alert id).</summary>
+    public const string AlertsTable = "alerts";
+
+    /// <summary>Table of rejected events (PartitionKey = UTC write date <c>yyyyMMdd</c>).</summary>
+    public const string DeadLettersTable = "deadletters";
+
+    /// <summary>Table of the sandbox inventory (PartitionKey = <c>sandbox</c>, RowKey = sandbox id).</summary>
+    public const string SandboxesTable = "sandboxes";
+
+    /// <summary>Default queue that sandbox host agents read signed shutdown commands from.</summary>
+    public const string ShutdownCommandQueue = "sandbox-commands";
+}
