@@ -1,0 +1,120 @@
+using AlertPipeline.Adapters.Detect;
+using AlertPipeline.Adapters.Tests.Storage;
+using AlertPipeline.Core.Detect;
+
+namespace AlertPipeline.Adapters.Tests.Detect;
+
+/// <summary>What every <see cref="IRuleStore"/> must do; run against the in-memory twin and against Table Storage.</summary>
+public abstract class RuleStoreContract
+{
+    private static readonly DateTimeOffset Now = new(2025, 3, 4, 5, 6, 7, TimeSpan.Zero);
+
+    /// <summary>A fresh, empty store.</summary>
+    protected abstract IRuleStore Store { get; }
+
+    private static RuleRecord Rule(string pack, string id, RuleMode mode = RuleMode.Enforce, bool enabled = true) => new(
+        pack, id, $"Title of {id}", "high", enabled, mode,
+        $"title: Title of {id}\nid: {id}\ndetection:\n  sel:\n    process.name: 'curl — ünïcode'\n  condition: sel\n", Now);
+
+    [Fact]
+    public async Task Upsert_then_get_round_trips_every_field_with_an_etag()
+    {
+        var rule = Rule("core", "5f0c1a2b-0000-4000-8000-000000000001", RuleMode.DryRun, enabled: false);
+
+        var stored = await Store.UpsertAsync(rule, CancellationToken.None);
+        var read = await Store.GetAsync("core", rule.Id, CancellationToken.None);
+
+        Assert.False(string.IsNullOrEmpty(stored.ETag));
+        Assert.NotNull(read);
+        Assert.Equal(stored, read);
+        Assert.Equal(rule with { ETag = stored.ETag }, read);
+    }
+
+    [Fact]
+    public async Task Get_of_a_missing_rule_is_null()
+    {
+        Assert.Null(await Store.GetAsync("core", "nope", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Upsert_replaces_and_changes_the_etag()
+    {
+        var first = await Store.UpsertAsync(Rule("core", "r1"), CancellationToken.None);
+        var second = await Store.UpsertAsync(Rule("core", "r1") with { Title = "Renamed", Mode = RuleMode.DryRun }, CancellationToken.None);
+
+        var read = await Store.GetAsync("core", "r1", CancellationToken.None);
+
+        Assert.NotEqual(first.ETag, second.ETag);
+        Assert.Equal("Renamed", read!.Title);
+        Assert.Equal(RuleMode.DryRun, read.Mode);
+        Assert.Equal(second.ETag, read.ETag);
+    }
+
+    [Fact]
+    public async Task List_filters_by_pack_and_orders_by_pack_then_id()
+    {
+        foreach (var (pack, id) in new[] { ("zeta", "b"), ("alpha", "b"), ("zeta", "a"), ("alpha", "a") })
+        {
+            await Store.UpsertAsync(Rule(pack, id), CancellationToken.None);
+        }
+
+        var all = await Store.ListAsync(null, CancellationToken.None);
+        var zeta = await Store.ListAsync("zeta", CancellationToken.None);
+        var none = await Store.ListAsync("missing", CancellationToken.None);
+
+        Assert.Equal(["alpha/a", "alpha/b", "zeta/a", "zeta/b"], all.Select(r => $"{r.Pack}/{r.Id}"));
+        Assert.Equal(["a", "b"], zeta.Select(r => r.Id));
+        Assert.All(all, r => Assert.False(string.IsNullOrEmpty(r.ETag)));
+        Assert.Empty(none);
+    }
+
+    [Fact]
+    public async Task Delete_is_true_once_then_false()
+    {
+        await Store.UpsertAsync(Rule("core", "r1"), CancellationToken.None);
+
+        Assert.True(await Store.DeleteAsync("core", "r1", CancellationToken.None));
+        Assert.False(await Store.DeleteAsync("core", "r1", CancellationToken.None));
+        Assert.Null(await Store.GetAsync("core", "r1", CancellationToken.None));
+    }
+}
+
+/// <summary>The contract against <see cref="InMemoryRuleStore"/>.</summary>
+public sealed class InMemoryRuleStoreTests : RuleStoreContract
+{
+    protected override IRuleStore Store { get; } = new InMemoryRuleStore();
+}
+
+/// <summary>The contract against <see cref="TableRuleStore"/> on Azurite, plus what only the table form has.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class TableRuleStoreTests(AzuriteFixture azurite) : RuleStoreContract
+{
+    private readonly string _tableName = AzuriteFixture.UniqueTableName("rules");
+    private TableRuleStore? _store;
+
+    protected override IRuleStore Store => _store ??= new TableRuleStore(azurite.TableService, _tableName);
+
+    [Fact]
+    public async Task Stores_the_documented_columns()
+    {
+        await Store.UpsertAsync(new RuleRecord("core", "r1", "T", "critical", true, RuleMode.DryRun, "yaml", DateTimeOffset.UnixEpoch), CancellationToken.None);
+
+        var entity = (await azurite.TableService.GetTableClient(_tableName).GetEntityAsync<Azure.Data.Tables.TableEntity>("core", "r1")).Value;
+
+        Assert.Equal("T", entity.GetString("Title"));
+        Assert.Equal("critical", entity.GetString("Level"));
+        Assert.True(entity.GetBoolean("Enabled"));
+        Assert.Equal("dry-run", entity.GetString("Mode"));
+        Assert.Equal("yaml", entity.GetString("Yaml"));
+        Assert.Equal(DateTimeOffset.UnixEpoch, entity.GetDateTimeOffset("UpdatedAt"));
+    }
+
+    [Fact]
+    public async Task Keys_the_service_would_reject_fail_with_a_clear_argument_error()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            Store.UpsertAsync(new RuleRecord("core", "a/b", "T", "low", true, RuleMode.Enforce, "y", DateTimeOffset.UnixEpoch), CancellationToken.None));
+
+        Assert.Contains("a/b", error.Message, StringComparison.Ordinal);
+    }
+}
