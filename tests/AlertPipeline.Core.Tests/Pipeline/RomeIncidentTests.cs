@@ -1,0 +1,178 @@
+using System.Text.Json;
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Enrich;
+using AlertPipeline.Core.Events;
+using AlertPipeline.Core.Ingest;
+using AlertPipeline.Core.Pipeline;
+using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Tests.Detect;
+
+namespace AlertPipeline.Core.Tests.Pipeline;
+
+/// <summary>
+/// Replays samples/rome-incident through the real pipeline, in memory, with the bundled rule pack: every step of
+/// the escape on rl-env-7731 raises its alert, and nothing else in the fleet does.
+/// </summary>
+public sealed class RomeIncidentTests
+{
+    private const string Escaped = "rl-env-7731";
+    private const string SandboxStream = "sandbox-telemetry.jsonl";
+    private const string FirewallStream = "firewall.jsonl";
+
+    private static readonly Lazy<Task<Replay>> Run = new(ReplayAsync);
+
+    private sealed record Replay(
+        IReadOnlyList<Alert> Alerts,
+        IReadOnlyList<RejectedEvent> Rejected,
+        IReadOnlyList<RejectedEvent> DeadLetters,
+        IReadOnlyDictionary<string, string> RuleIdByFile,
+        IReadOnlyDictionary<string, int> AcceptedByStream,
+        IReadOnlyDictionary<string, int> MessagesByStream);
+
+    private static async Task<Replay> ReplayAsync()
+    {
+        var dir = Path.Combine(RulePackTests.RepoRoot(), "samples", "rome-incident");
+        var records = JsonSerializer.Deserialize<List<SandboxRecord>>(
+            await File.ReadAllTextAsync(Path.Combine(dir, "inventory.json")), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+
+        var store = new InMemoryRuleStore();
+        var ruleIdByFile = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (file, record) in RulePackTests.LoadPack())
+        {
+            await store.UpsertAsync(record, CancellationToken.None);
+            ruleIdByFile[file] = record.Id;
+        }
+
+        var alertStore = new InMemoryAlertStore();
+        var deadLetters = new InMemoryDeadLetterStore();
+        var pipeline = new TelemetryPipeline(
+            new TelemetryIngestor(),
+            new SandboxSnapshotProvider(new InMemorySandboxInventory(records), TimeSpan.FromMinutes(1)),
+            new RuleSetProvider(store, TimeSpan.FromMinutes(1)),
+            new AlertResponder(alertStore, [], ResponsePolicy.Default),
+            deadLetters,
+            new PipelineOptions());
+
+        var rejected = new List<RejectedEvent>();
+        var accepted = new Dictionary<string, int>(StringComparer.Ordinal);
+        var messages = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var stream in new[] { SandboxStream, FirewallStream })
+        {
+            var lines = await File.ReadAllLinesAsync(Path.Combine(dir, stream));
+            var batch = new List<TelemetryMessage>();
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (!string.IsNullOrWhiteSpace(lines[i]))
+                {
+                    batch.Add(new TelemetryMessage(System.Text.Encoding.UTF8.GetBytes(lines[i]), stream, i + 1, DateTimeOffset.UnixEpoch));
+                }
+            }
+
+            var result = await pipeline.ProcessAsync(batch, CancellationToken.None);
+            rejected.AddRange(result.Rejected);
+            accepted[stream] = result.EventsAccepted;
+            messages[stream] = batch.Count;
+        }
+
+        var alerts = await alertStore.ListAsync(10_000, CancellationToken.None);
+        return new Replay(alerts, rejected, deadLetters.Items, ruleIdByFile, accepted, messages);
+    }
+
+    [Fact]
+    public async Task EveryRecordIsAccepted()
+    {
+        var replay = await Run.Value;
+        Assert.Empty(replay.Rejected.Select(r => $"{r.Position}: {r.Reason} {r.Detail}"));
+        Assert.Empty(replay.DeadLetters);
+
+        // Sandbox telemetry: one event per line. Firewall: several records per message.
+        Assert.Equal(replay.MessagesByStream[SandboxStream], replay.AcceptedByStream[SandboxStream]);
+        Assert.True(replay.AcceptedByStream[FirewallStream] > 2 * replay.MessagesByStream[FirewallStream]);
+    }
+
+    [Theory]
+    // the miner: process, stratum URL, GPUs, pool name and port, the agent's own request
+    [InlineData("coin-miner-process.yml", AlertLevel.Critical)]
+    [InlineData("stratum-command-line.yml", AlertLevel.Critical)]
+    [InlineData("gpu-miner-process.yml", AlertLevel.Critical)]
+    [InlineData("mining-pool-connection.yml", AlertLevel.Critical)]
+    [InlineData("mining-pool-dns.yml", AlertLevel.High)]
+    [InlineData("stratum-port-connection.yml", AlertLevel.High)]
+    [InlineData("agent-tool-call-escape.yml", AlertLevel.High)]
+    // the reverse SSH tunnel
+    [InlineData("ssh-reverse-tunnel.yml", AlertLevel.High)]
+    [InlineData("outbound-ssh-public.yml", AlertLevel.High)]
+    // the metadata probe
+    [InlineData("metadata-endpoint-command-line.yml", AlertLevel.High)]
+    [InlineData("metadata-endpoint-connection.yml", AlertLevel.High)]
+    // the internal scan
+    [InlineData("network-scanner.yml", AlertLevel.Medium)]
+    // the firewall's view
+    [InlineData("firewall-deny-mining-port.yml", AlertLevel.High)]
+    [InlineData("firewall-threat-alert.yml", AlertLevel.High)]
+    public async Task EscapeStepRaisesItsAlertOnTheEscapedSandbox(string ruleFile, AlertLevel level)
+    {
+        var replay = await Run.Value;
+        var ruleId = replay.RuleIdByFile[ruleFile];
+
+        var alert = Assert.Single(replay.Alerts, a => a.RuleId == ruleId);
+        Assert.Equal(Escaped, alert.SandboxId);
+        Assert.Equal(level, alert.Level);
+        Assert.Equal("default", alert.RulePack);
+        Assert.True(alert.EventCount >= 1);
+        Assert.Contains(alert.Tags, t => t.StartsWith("attack.t", StringComparison.Ordinal));
+        Assert.InRange(alert.FirstSeen, At("03:12:00"), At("03:40:00"));
+    }
+
+    [Theory]
+    // Firewall records carry only addresses: these alerts prove 10.40.77.31 was attributed by lease time
+    // (rl-env-7709 held it until 02:58).
+    [InlineData("firewall-deny-mining-port.yml")]
+    [InlineData("firewall-threat-alert.yml")]
+    // Both sources saw these connections; the firewall's records join the sandbox's own alert.
+    [InlineData("outbound-ssh-public.yml")]
+    [InlineData("stratum-port-connection.yml")]
+    [InlineData("mining-pool-connection.yml")]
+    public async Task FirewallRecordsAreAttributedToTheEscapedSandbox(string ruleFile)
+    {
+        var replay = await Run.Value;
+        var alert = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile[ruleFile]);
+        Assert.Equal(Escaped, alert.SandboxId);
+        Assert.Contains(FirewallStream, alert.Cursors.Keys);
+    }
+
+    [Fact]
+    public async Task MinerAlertsCountEveryMatchingEvent()
+    {
+        var replay = await Run.Value;
+
+        // 4 GPUs sampled every two minutes from 03:15:10 to 03:25:10 under the miner.
+        var gpu = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile["gpu-miner-process.yml"]);
+        Assert.Equal(24, gpu.EventCount);
+
+        // The firewall denied each of the miner's seven tries on port 3333.
+        var denies = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile["firewall-deny-mining-port.yml"]);
+        Assert.Equal(7, denies.EventCount);
+        Assert.Equal("deny", denies.Evidence["event.action"]);
+        Assert.Equal("3333", denies.Evidence["destination.port"]);
+    }
+
+    [Fact]
+    public async Task NoAlertOutsideTheEscapedSandbox()
+    {
+        var replay = await Run.Value;
+        Assert.NotEmpty(replay.Alerts);
+        Assert.All(replay.Alerts, a => Assert.True(a.SandboxId == Escaped, $"{a.Title} raised on {a.SandboxId}"));
+    }
+
+    [Fact]
+    public async Task TheIncidentIsCaughtBeforeTheScan()
+    {
+        // The first critical alert (the miner) comes from events minutes before the internal scan starts.
+        var replay = await Run.Value;
+        var firstCritical = replay.Alerts.Where(a => a.Level == AlertLevel.Critical).Min(a => a.FirstSeen);
+        Assert.True(firstCritical < At("03:21:00"));
+    }
+
+    private static DateTimeOffset At(string time) => DateTimeOffset.Parse($"2025-11-14T{time}Z", System.Globalization.CultureInfo.InvariantCulture);
+}
