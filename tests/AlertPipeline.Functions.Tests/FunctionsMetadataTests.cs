@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace AlertPipeline.Functions.Tests;
 
 /// <summary>
-/// The functions.metadata the Functions SDK generated from the attributes: what the host indexes. A wrong binding
-/// property here means a function that never triggers, or one that triggers per event instead of per batch.
+/// The function metadata the Functions SDK generated from the attributes: functions.metadata in the app's output, and
+/// the source-generated provider the worker answers the host with when worker indexing is on (the SDK's default).
+/// A wrong binding property here means a function that never triggers, or one that triggers per event instead of per batch.
 /// </summary>
 public sealed class FunctionsMetadataTests
 {
@@ -42,10 +43,40 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public async Task WorkerIndexing_ReportsTheSameFunctionsAndBindings()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var fromFile = metadata.RootElement.EnumerateArray().ToDictionary(
+            f => f.GetProperty("name").GetString()!,
+            f => (f.GetProperty("entryPoint").GetString(), Bindings(f.GetProperty("bindings").EnumerateArray())));
+
+        var generated = await new GeneratedFunctionMetadataProvider().GetFunctionMetadataAsync(AppContext.BaseDirectory);
+
+        Assert.Equal(fromFile.Keys.Order(StringComparer.Ordinal), generated.Select(f => f.Name!).Order(StringComparer.Ordinal));
+        foreach (var function in generated)
+        {
+            var (entryPoint, bindings) = fromFile[function.Name!];
+            Assert.Equal(entryPoint, function.EntryPoint);
+            Assert.Equal("dotnet-isolated", function.Language);
+            var rawBindings = function.RawBindings!.Select(raw => JsonDocument.Parse(raw).RootElement).ToList();
+            Assert.Equal(bindings, Bindings(rawBindings));
+        }
+    }
+
+    [Fact]
     public void Metadata_ListsOnlyTheTwoIngestFunctions()
     {
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(["IngestFirewallLogs", "IngestSandboxTelemetry"], names);
     }
+
+    /// <summary>Each binding's string properties, in a comparable order.</summary>
+    private static List<string> Bindings(IEnumerable<JsonElement> bindings) =>
+    [
+        .. bindings.Select(b => string.Join(";", b.EnumerateObject()
+            .Where(p => p.Value.ValueKind == JsonValueKind.String)
+            .Select(p => $"{p.Name}={p.Value.GetString()}")
+            .Order(StringComparer.Ordinal))),
+    ];
 }
