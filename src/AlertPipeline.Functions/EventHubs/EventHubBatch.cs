@@ -84,7 +84,7 @@ internal static class EventHubBatch
             return value;
         }
 
-        // The worker's dictionary is not documented as case-insensitive; the host's own casing is the one above.
+        // Casing varies between host versions and samples (PartitionContext, partitionContext): match either.
         foreach (var pair in data)
         {
             if (string.Equals(pair.Key, key, StringComparison.OrdinalIgnoreCase))
