@@ -1,0 +1,277 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Respond;
+
+namespace AlertPipeline.Adapters.Respond.Channels.SendGrid;
+
+/// <summary>The rendered parts of one alert email.</summary>
+/// <param name="Subject">One line, no control characters, at most about <see cref="EmailBuilder.MaxSubjectLength"/> characters.</param>
+/// <param name="Html">The HTML part; every alert value is HTML-encoded.</param>
+/// <param name="Text">The plain-text part.</param>
+public sealed record EmailContent(string Subject, string Html, string Text);
+
+/// <summary>
+/// Renders an <see cref="Alert"/> as an email. Pure: no I/O, no clock, so the output is compared with golden files.
+/// Title, sandbox id, description, tags, references and evidence come from telemetry or rule packs and are treated as
+/// hostile: each goes through <see cref="SafeText"/> (control characters replaced, length cut, HTML-encoded), and only
+/// http(s) references become links.
+/// </summary>
+public static class EmailBuilder
+{
+    /// <summary>Most characters of the subject (a cut adds one ellipsis).</summary>
+    public const int MaxSubjectLength = 200;
+
+    /// <summary>Most evidence rows shown; the rest are counted.</summary>
+    public const int MaxEvidenceRows = 50;
+
+    /// <summary>Most characters of one evidence value.</summary>
+    public const int MaxValueLength = SafeText.DefaultMaxLength;
+
+    /// <summary>Most characters of an evidence field name.</summary>
+    public const int MaxFieldLength = 128;
+
+    /// <summary>Most characters of the description.</summary>
+    public const int MaxDescriptionLength = 2000;
+
+    /// <summary>Most tags and references shown.</summary>
+    public const int MaxListItems = 20;
+
+    /// <summary>Renders <paramref name="alert"/>.</summary>
+    /// <param name="alert">The alert.</param>
+    /// <param name="runbookBaseUrl">Base URL of the runbooks, or null for no runbook link.</param>
+    public static EmailContent Build(Alert alert, string? runbookBaseUrl = null)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        var subject = Subject(alert);
+        var runbook = AlertLinks.Runbook(runbookBaseUrl, alert.RuleId);
+        return new EmailContent(subject, Html(alert, subject, runbook), Text(alert, subject, runbook));
+    }
+
+    /// <summary>The subject line: <c>[LEVEL] title — sandbox id</c>, one line, bounded.</summary>
+    public static string Subject(Alert alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+
+        // Each part is bounded first so a long title cannot push the sandbox id out; the whole is cleaned again so
+        // no CR/LF can reach a mail header.
+        var line = $"[{LevelName(alert.Level)}] {SafeText.Clean(alert.Title, 120)} — sandbox {SafeText.Clean(alert.SandboxId, 64)}";
+        return SafeText.Clean(line, MaxSubjectLength);
+    }
+
+    private static string Html(Alert alert, string subject, Uri? runbook)
+    {
+        var h = new StringBuilder(4096);
+        h.Append("<!DOCTYPE html>\n");
+        h.Append("<html><head><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(subject)).Append("</title></head>\n");
+        h.Append("<body style=\"font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1f1f1f\">\n");
+        h.Append("<h2 style=\"margin:0 0 8px;color:").Append(LevelColour(alert.Level)).Append("\">[")
+            .Append(LevelName(alert.Level)).Append("] ").Append(SafeText.Html(alert.Title, 200)).Append("</h2>\n");
+        if (!string.IsNullOrWhiteSpace(alert.Description))
+        {
+            h.Append("<p>").Append(SafeText.Html(alert.Description, MaxDescriptionLength)).Append("</p>\n");
+        }
+
+        h.Append("<table cellpadding=\"4\" style=\"border-collapse:collapse\">\n");
+        foreach (var (name, value) in Facts(alert))
+        {
+            h.Append("<tr><th align=\"left\">").Append(name).Append("</th><td>").Append(WebUtility.HtmlEncode(value)).Append("</td></tr>\n");
+        }
+
+        h.Append("</table>\n");
+
+        var (rows, hidden) = EvidenceRows(alert);
+        if (rows.Count > 0)
+        {
+            h.Append("<h3>Evidence</h3>\n");
+            h.Append("<table cellpadding=\"4\" border=\"1\" style=\"border-collapse:collapse\">\n");
+            h.Append("<tr><th align=\"left\">Field</th><th align=\"left\">Value</th></tr>\n");
+            foreach (var (field, value) in rows)
+            {
+                h.Append("<tr><td>").Append(SafeText.Html(field, MaxFieldLength))
+                    .Append("</td><td style=\"font-family:Consolas,monospace;word-break:break-all\">")
+                    .Append(SafeText.Html(value, MaxValueLength)).Append("</td></tr>\n");
+            }
+
+            h.Append("</table>\n");
+            if (hidden > 0)
+            {
+                h.Append("<p>").Append(hidden.ToString(CultureInfo.InvariantCulture)).Append(" more fields not shown.</p>\n");
+            }
+        }
+
+        var references = alert.References.Where(r => !string.IsNullOrWhiteSpace(r)).Take(MaxListItems).ToList();
+        if (references.Count > 0)
+        {
+            h.Append("<h3>References</h3>\n<ul>\n");
+            foreach (var reference in references)
+            {
+                h.Append("<li>");
+                if (AlertLinks.TryHttpUrl(reference, out var uri))
+                {
+                    AppendLink(h, uri, uri.AbsoluteUri);
+                }
+                else
+                {
+                    // Not an http(s) URL (javascript:, data:, file:, plain text): shown, never linked.
+                    h.Append(SafeText.Html(reference, 200));
+                }
+
+                h.Append("</li>\n");
+            }
+
+            h.Append("</ul>\n");
+        }
+
+        if (runbook is not null)
+        {
+            h.Append("<p><b>Runbook:</b> ");
+            AppendLink(h, runbook, runbook.AbsoluteUri);
+            h.Append("</p>\n");
+        }
+
+        h.Append("<p style=\"color:#605e5c;font-size:12px\">Alert ").Append(SafeText.Html(alert.AlertId, 128))
+            .Append(" from AlertPipeline. Evidence values are copied from telemetry and may be attacker-controlled.</p>\n");
+        h.Append("</body></html>\n");
+        return h.ToString();
+    }
+
+    private static string Text(Alert alert, string subject, Uri? runbook)
+    {
+        var t = new StringBuilder(2048);
+        t.Append(subject).Append("\n\n");
+        if (!string.IsNullOrWhiteSpace(alert.Description))
+        {
+            t.Append(SafeText.Clean(alert.Description, MaxDescriptionLength)).Append("\n\n");
+        }
+
+        foreach (var (name, value) in Facts(alert))
+        {
+            t.Append(name).Append(": ").Append(value).Append('\n');
+        }
+
+        var (rows, hidden) = EvidenceRows(alert);
+        if (rows.Count > 0)
+        {
+            t.Append("\nEvidence\n");
+            foreach (var (field, value) in rows)
+            {
+                t.Append("  ").Append(SafeText.Clean(field, MaxFieldLength)).Append(": ").Append(SafeText.Clean(value, MaxValueLength)).Append('\n');
+            }
+
+            if (hidden > 0)
+            {
+                t.Append("  (").Append(hidden.ToString(CultureInfo.InvariantCulture)).Append(" more fields not shown)\n");
+            }
+        }
+
+        var references = alert.References.Where(r => !string.IsNullOrWhiteSpace(r)).Take(MaxListItems).ToList();
+        if (references.Count > 0)
+        {
+            t.Append("\nReferences\n");
+            foreach (var reference in references)
+            {
+                t.Append("  - ").Append(AlertLinks.TryHttpUrl(reference, out var uri) ? uri.AbsoluteUri : SafeText.Clean(reference, 200)).Append('\n');
+            }
+        }
+
+        if (runbook is not null)
+        {
+            t.Append("\nRunbook: ").Append(runbook.AbsoluteUri).Append('\n');
+        }
+
+        t.Append("\nAlert ").Append(SafeText.Clean(alert.AlertId, 128))
+            .Append(" from AlertPipeline. Evidence values are copied from telemetry and may be attacker-controlled.\n");
+        return t.ToString();
+    }
+
+    // Label and cleaned (not yet encoded) value of the summary rows, shared by both parts.
+    private static IEnumerable<(string Name, string Value)> Facts(Alert alert)
+    {
+        yield return ("Rule", $"{SafeText.Clean(alert.RuleId, 128)} ({SafeText.Clean(alert.RulePack, 64)})");
+        yield return ("Level", alert.Level.ToSigma());
+        yield return ("Mode", alert.Mode.ToText());
+        yield return ("Sandbox", SafeText.Clean(alert.SandboxId, 128));
+        yield return ("First seen", AlertLinks.Iso(alert.FirstSeen));
+        yield return ("Last seen", AlertLinks.Iso(alert.LastSeen));
+        yield return ("Events", alert.EventCount.ToString(CultureInfo.InvariantCulture));
+        var tags = alert.Tags.Where(t => !string.IsNullOrWhiteSpace(t)).Take(MaxListItems).Select(t => SafeText.Clean(t, 64)).ToList();
+        if (tags.Count > 0)
+        {
+            yield return ("Tags", string.Join(", ", tags));
+        }
+    }
+
+    // Sorted by field name so the mail does not depend on dictionary order.
+    private static (List<KeyValuePair<string, string>> Rows, int Hidden) EvidenceRows(Alert alert)
+    {
+        var rows = alert.Evidence.OrderBy(e => e.Key, StringComparer.Ordinal).Take(MaxEvidenceRows).ToList();
+        return (rows, alert.Evidence.Count - rows.Count);
+    }
+
+    private static void AppendLink(StringBuilder h, Uri uri, string text)
+        => h.Append("<a href=\"").Append(WebUtility.HtmlEncode(uri.AbsoluteUri)).Append("\">")
+            .Append(SafeText.Html(text, 200)).Append("</a>");
+
+    private static string LevelName(AlertLevel level) => level.ToSigma().ToUpperInvariant();
+
+    private static string LevelColour(AlertLevel level) => level switch
+    {
+        AlertLevel.Critical => "#a4262c",
+        AlertLevel.High => "#d83b01",
+        AlertLevel.Medium => "#986f0b",
+        AlertLevel.Low => "#0078d4",
+        _ => "#605e5c",
+    };
+}
+
+/// <summary>Link and time rules shared by the email and Teams renderers.</summary>
+internal static class AlertLinks
+{
+    /// <summary>Longer URLs are shown as text, not linked.</summary>
+    public const int MaxUrlLength = 2048;
+
+    /// <summary>True when <paramref name="text"/> is an absolute http(s) URL safe to offer as a link.</summary>
+    public static bool TryHttpUrl(string? text, [NotNullWhen(true)] out Uri? uri)
+    {
+        uri = null;
+        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxUrlLength || text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+        {
+            return false;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var parsed)
+            || (parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != Uri.UriSchemeHttp)
+            || !string.IsNullOrEmpty(parsed.UserInfo))
+        {
+            // User info ("https://bank.example@evil.example") would disguise the real host.
+            return false;
+        }
+
+        // Escaping can lengthen the URL; the bound is on what is emitted.
+        if (parsed.AbsoluteUri.Length > MaxUrlLength)
+        {
+            return false;
+        }
+
+        uri = parsed;
+        return true;
+    }
+
+    /// <summary>The runbook of <paramref name="ruleId"/> under <paramref name="baseUrl"/>, or null when none is configured.</summary>
+    public static Uri? Runbook(string? baseUrl, string ruleId)
+    {
+        if (!TryHttpUrl(baseUrl?.Trim(), out var root) || string.IsNullOrWhiteSpace(ruleId))
+        {
+            return null;
+        }
+
+        return TryHttpUrl(root.AbsoluteUri.TrimEnd('/') + "/" + Uri.EscapeDataString(ruleId), out var runbook) ? runbook : null;
+    }
+
+    /// <summary>ISO-8601 in UTC to the second, the one time format of notifications.</summary>
+    public static string Iso(DateTimeOffset time)
+        => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

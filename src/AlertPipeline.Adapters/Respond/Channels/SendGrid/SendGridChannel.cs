@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using global::SendGrid;
+using global::SendGrid.Helpers.Mail;
+
+namespace AlertPipeline.Adapters.Respond.Channels.SendGrid;
+
+/// <summary>
+/// The <c>email</c> channel: sends the alert through SendGrid's v3 Mail Send API. Delivery problems come back as
+/// <see cref="ChannelResult.Failed"/> (the responder retries them); a missing key, sender or recipient list is
+/// <see cref="ChannelResult.Skipped"/>. The API key is never logged nor put in a result.
+/// </summary>
+public sealed partial class SendGridChannel : INotificationChannel
+{
+    /// <summary>Name of the <see cref="IHttpClientFactory"/> client the channel uses.</summary>
+    public const string HttpClientName = "AlertPipeline.SendGrid";
+
+    /// <summary>Custom argument and header that carry the alert id, so a delivery event can be traced back.</summary>
+    public const string AlertIdArg = "alert_id";
+
+    /// <summary>Mail header with the alert id.</summary>
+    public const string AlertIdHeader = "X-AlertPipeline-Alert-Id";
+
+    private readonly Func<HttpClient> _httpClient;
+    private readonly SendGridChannelOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>A channel taking its HTTP client from <paramref name="httpClients"/> (named <see cref="HttpClientName"/>).</summary>
+    public SendGridChannel(IHttpClientFactory httpClients, SendGridChannelOptions options, ILogger<SendGridChannel>? logger = null)
+        : this(() => httpClients.CreateClient(HttpClientName), options, logger)
+    {
+        ArgumentNullException.ThrowIfNull(httpClients);
+    }
+
+    /// <summary>A channel sending through <paramref name="httpClient"/> (tests, or a caller owning the client).</summary>
+    public SendGridChannel(HttpClient httpClient, SendGridChannelOptions options, ILogger<SendGridChannel>? logger = null)
+        : this(() => httpClient, options, logger)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+    }
+
+    private SendGridChannel(Func<HttpClient> httpClient, SendGridChannelOptions options, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _httpClient = httpClient;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public string Name => "email";
+
+    /// <inheritdoc />
+    public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        if (!_options.IsConfigured)
+        {
+            return ChannelResult.Skipped("email not configured");
+        }
+
+        var clientOptions = new SendGridClientOptions { ApiKey = _options.ApiKey };
+        if (!string.IsNullOrWhiteSpace(_options.Host))
+        {
+            clientOptions.Host = _options.Host;
+        }
+
+        // A client per send is cheap: it only wraps the (factory-managed) HttpClient with the key and host.
+        var client = new SendGridClient(_httpClient(), clientOptions);
+        var message = BuildMessage(alert, _options);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        ChannelResult result;
+        try
+        {
+            var response = await client.SendEmailAsync(message, timeout.Token).ConfigureAwait(false);
+            result = await ToResultAsync(response, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Our timeout or HttpClient.Timeout, not the caller giving up.
+            result = ChannelResult.Failed($"timeout after {_options.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (retryable)");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            result = ChannelResult.Failed($"{ex.GetType().Name}: {SafeText.Log(ex.Message)} (retryable)");
+        }
+
+        LogOutcome(_logger, SafeText.Log(alert.AlertId), result.Status, result.Detail);
+        return result;
+    }
+
+    /// <summary>The SendGrid message for <paramref name="alert"/>: both parts, the recipients and the alert id.</summary>
+    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        ArgumentNullException.ThrowIfNull(options);
+
+        var content = EmailBuilder.Build(alert, options.RunbookBaseUrl);
+        var alertId = SafeText.Clean(alert.AlertId, 128);
+        var message = new SendGridMessage();
+        message.SetFrom(new EmailAddress(options.From, string.IsNullOrWhiteSpace(options.FromName) ? null : options.FromName));
+        message.AddTos(options.Recipients().Select(r => new EmailAddress(r)).ToList());
+        // Top-level subject; SetSubject would put it on the personalization.
+        message.Subject = content.Subject;
+        message.AddCustomArg(AlertIdArg, alertId);
+        message.AddHeader(AlertIdHeader, alertId);
+
+        if (string.IsNullOrWhiteSpace(options.TemplateId))
+        {
+            // text/plain must precede text/html in the v3 API's content array.
+            message.AddContent(MimeType.Text, content.Text);
+            message.AddContent(MimeType.Html, content.Html);
+        }
+        else
+        {
+            // The template renders the mail; its data is cleaned but not HTML-encoded, because Handlebars'
+            // double braces encode (the template must not use triple braces).
+            message.SetTemplateId(options.TemplateId);
+            message.SetTemplateData(TemplateData(alert, content, options.RunbookBaseUrl));
+        }
+
+        return message;
+    }
+
+    private static Dictionary<string, object> TemplateData(Alert alert, EmailContent content, string? runbookBaseUrl)
+    {
+        var runbook = AlertLinks.Runbook(runbookBaseUrl, alert.RuleId);
+        return new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["subject"] = content.Subject,
+            ["alertId"] = SafeText.Clean(alert.AlertId, 128),
+            ["title"] = SafeText.Clean(alert.Title, 200),
+            ["level"] = alert.Level.ToSigma(),
+            ["ruleId"] = SafeText.Clean(alert.RuleId, 128),
+            ["sandboxId"] = SafeText.Clean(alert.SandboxId, 128),
+            ["description"] = SafeText.Clean(alert.Description, EmailBuilder.MaxDescriptionLength),
+            ["firstSeen"] = AlertLinks.Iso(alert.FirstSeen),
+            ["lastSeen"] = AlertLinks.Iso(alert.LastSeen),
+            ["eventCount"] = alert.EventCount,
+            ["tags"] = alert.Tags.Take(EmailBuilder.MaxListItems).Select(t => SafeText.Clean(t, 64)).ToList(),
+            ["evidence"] = alert.Evidence.OrderBy(e => e.Key, StringComparer.Ordinal).Take(EmailBuilder.MaxEvidenceRows)
+                .Select(e => new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["field"] = SafeText.Clean(e.Key, EmailBuilder.MaxFieldLength),
+                    ["value"] = SafeText.Clean(e.Value, EmailBuilder.MaxValueLength),
+                })
+                .ToList(),
+            ["references"] = alert.References.Take(EmailBuilder.MaxListItems)
+                .Select(r => AlertLinks.TryHttpUrl(r, out var uri) ? uri.AbsoluteUri : null).OfType<string>().ToList(),
+            ["runbook"] = runbook?.AbsoluteUri ?? string.Empty,
+            ["text"] = content.Text,
+        };
+    }
+
+    private static async Task<ChannelResult> ToResultAsync(Response response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        if (status is >= 200 and < 300)
+        {
+            var messageId = ChannelHttp.Header(response.Headers, "X-Message-Id");
+            return ChannelResult.Sent(messageId is null ? $"HTTP {status}" : $"HTTP {status}, X-Message-Id {SafeText.Log(messageId)}");
+        }
+
+        var error = await ErrorMessageAsync(response.Body, cancellationToken).ConfigureAwait(false);
+        var suffix = error is null ? string.Empty : $": {error}";
+        if (ChannelHttp.IsRetryable(status))
+        {
+            return ChannelResult.Failed($"HTTP {status} (retryable){ChannelHttp.RetryAfter(response.Headers)}{suffix}");
+        }
+
+        // 400/401/403/413: the key, sender identity or message is wrong; retrying the same request will not help.
+        return ChannelResult.Failed($"HTTP {status} (not retryable){suffix}");
+    }
+
+    // SendGrid errors look like {"errors":[{"message":"…","field":"…"}]}; the first message is enough to act on.
+    private static async Task<string?> ErrorMessageAsync(HttpContent? body, CancellationToken cancellationToken)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var text = await body.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (string.IsNullOrWhiteSpace(text) || text.Length > 64 * 1024)
+            {
+                return null;
+            }
+
+            using var json = JsonDocument.Parse(text);
+            if (json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("errors", out var errors)
+                && errors.ValueKind == JsonValueKind.Array
+                && errors.GetArrayLength() > 0
+                && errors[0].ValueKind == JsonValueKind.Object
+                && errors[0].TryGetProperty("message", out var message)
+                && message.ValueKind == JsonValueKind.String)
+            {
+                return SafeText.Clean(message.GetString(), 200);
+            }
+
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Debug, Message = "Email for alert {AlertId}: {Status} {Detail}")]
+    private static partial void LogOutcome(ILogger logger, string alertId, ActionStatus status, string? detail);
+}
+
+/// <summary>HTTP outcome rules shared by the email and Teams channels.</summary>
+internal static class ChannelHttp
+{
+    /// <summary>429 and 5xx are worth retrying; other failures will fail the same way again.</summary>
+    public static bool IsRetryable(int status) => status == 429 || status >= 500;
+
+    /// <summary><c>, Retry-After 30s</c> (or an absolute time) when the response asked for a delay, else empty.</summary>
+    public static string RetryAfter(HttpResponseHeaders? headers)
+    {
+        var retry = headers?.RetryAfter;
+        if (retry?.Delta is { } delta)
+        {
+            return $", Retry-After {((long)delta.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s";
+        }
+
+        return retry?.Date is { } date ? $", Retry-After {AlertLinks.Iso(date)}" : string.Empty;
+    }
+
+    /// <summary>The first value of header <paramref name="name"/>, or null.</summary>
+    public static string? Header(HttpResponseHeaders? headers, string name)
+        => headers is not null && headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+}
