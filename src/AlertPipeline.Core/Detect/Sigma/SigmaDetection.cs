@@ -1,0 +1,550 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using AlertPipeline.Core.Events;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace AlertPipeline.Core.Detect.Sigma;
+
+/// <summary>Compiles a rule's <c>detection</c> section: selections, value modifiers and the condition.</summary>
+internal static class SigmaDetection
+{
+    /// <summary>Regex match budget for patterns NonBacktracking cannot run (backreferences, lookarounds).</summary>
+    internal static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Most values one <c>|windash</c> value may expand to (5 spellings per flag).</summary>
+    private const int WindashLimit = 625;
+
+    [Flags]
+    private enum Mod
+    {
+        None = 0,
+        Contains = 1 << 0,
+        StartsWith = 1 << 1,
+        EndsWith = 1 << 2,
+        All = 1 << 3,
+        Re = 1 << 4,
+        ReI = 1 << 5,
+        ReM = 1 << 6,
+        ReS = 1 << 7,
+        Cidr = 1 << 8,
+        Gt = 1 << 9,
+        Gte = 1 << 10,
+        Lt = 1 << 11,
+        Lte = 1 << 12,
+        Exists = 1 << 13,
+        Cased = 1 << 14,
+        Base64 = 1 << 15,
+        Base64Offset = 1 << 16,
+        Windash = 1 << 17,
+        FieldRef = 1 << 18,
+        Neq = 1 << 19,
+        Utf16Le = 1 << 20,
+        Utf16Be = 1 << 21,
+        Utf16 = 1 << 22,
+
+        Position = Contains | StartsWith | EndsWith,
+        Numeric = Gt | Gte | Lt | Lte,
+        Types = Re | Cidr | Numeric | Exists | FieldRef,
+        Encodings = Utf16Le | Utf16Be | Utf16,
+    }
+
+    public static EventMatcher Compile(SigmaRuleContext ctx, YamlMappingNode detection, HashSet<EcsField> fields)
+    {
+        var selections = new List<KeyValuePair<string, EventMatcher>>();
+        var conditions = new List<YamlNode>();
+        foreach (var (keyNode, value) in detection.Children)
+        {
+            var name = (keyNode as YamlScalarNode)?.Value;
+            if (string.IsNullOrEmpty(name))
+            {
+                throw ctx.Fail(keyNode, "selection names must be strings");
+            }
+
+            switch (name)
+            {
+                case "condition":
+                    conditions.Add(value);
+                    break;
+                case "timeframe":
+                    // Only meaningful with the deprecated aggregations, which the condition rejects.
+                    break;
+                default:
+                    selections.Add(new(name, CompileSelection(ctx, name, keyNode, value, fields)));
+                    break;
+            }
+        }
+
+        if (conditions.Count == 0)
+        {
+            throw ctx.Fail(detection, "missing condition");
+        }
+
+        var conditionNode = conditions[0];
+        switch (conditionNode)
+        {
+            case YamlScalarNode scalar:
+                return ParseCondition(ctx, scalar, selections);
+            case YamlSequenceNode { Children.Count: > 0 } list:
+            {
+                // A list of conditions is their OR.
+                var alternatives = new EventMatcher[list.Children.Count];
+                for (var i = 0; i < alternatives.Length; i++)
+                {
+                    alternatives[i] = list.Children[i] is YamlScalarNode item
+                        ? ParseCondition(ctx, item, selections)
+                        : throw ctx.Fail(list.Children[i], "condition list items must be strings");
+                }
+
+                return alternatives.Length == 1 ? alternatives[0] : new OrMatcher(alternatives);
+            }
+
+            default:
+                throw ctx.Fail(conditionNode, "condition must be a string or a list of strings");
+        }
+    }
+
+    private static EventMatcher ParseCondition(SigmaRuleContext ctx, YamlScalarNode node, List<KeyValuePair<string, EventMatcher>> selections)
+    {
+        var text = node.Value ?? "";
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw ctx.Fail(node, "missing condition");
+        }
+
+        try
+        {
+            return SigmaCondition.Parse(text, selections);
+        }
+        catch (SigmaCondition.ParseError ex)
+        {
+            // Point at the token when the scalar is on one line (offsets map to columns); else at the scalar.
+            var line = (int)node.Start.Line;
+            var column = (int)node.Start.Column;
+            if (node.Start.Line == node.End.Line && !text.Contains('\n', StringComparison.Ordinal))
+            {
+                column += ex.Offset + (node.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted ? 1 : 0);
+            }
+
+            throw ctx.Fail(line, column, ex.Message);
+        }
+    }
+
+    private static EventMatcher CompileSelection(SigmaRuleContext ctx, string name, YamlNode keyNode, YamlNode node, HashSet<EcsField> fields)
+    {
+        switch (node)
+        {
+            case YamlMappingNode map:
+                return CompileMap(ctx, map, fields);
+            case YamlSequenceNode { Children.Count: > 0 } list:
+            {
+                var scalars = 0;
+                foreach (var item in list.Children)
+                {
+                    scalars += item is YamlScalarNode ? 1 : 0;
+                }
+
+                if (scalars == list.Children.Count)
+                {
+                    return CompileKeywords(ctx, [.. list.Children], Mod.None);
+                }
+
+                // A list of maps is the OR of the maps.
+                var alternatives = new EventMatcher[list.Children.Count];
+                for (var i = 0; i < alternatives.Length; i++)
+                {
+                    alternatives[i] = list.Children[i] is YamlMappingNode item
+                        ? CompileMap(ctx, item, fields)
+                        : throw ctx.Fail(list.Children[i], $"selection '{name}' mixes keywords and field maps");
+                }
+
+                return alternatives.Length == 1 ? alternatives[0] : new OrMatcher(alternatives);
+            }
+
+            case YamlScalarNode scalar when !IsNull(scalar):
+                return CompileKeywords(ctx, [scalar], Mod.None);
+            default:
+                throw ctx.Fail(node is YamlScalarNode ? keyNode : node, $"selection '{name}' is empty");
+        }
+    }
+
+    private static EventMatcher CompileMap(SigmaRuleContext ctx, YamlMappingNode map, HashSet<EcsField> fields)
+    {
+        if (map.Children.Count == 0)
+        {
+            throw ctx.Fail(map, "empty field map");
+        }
+
+        var items = new List<EventMatcher>(map.Children.Count);
+        foreach (var (key, value) in map.Children)
+        {
+            items.Add(CompileField(ctx, key, value, fields));
+        }
+
+        return items.Count == 1 ? items[0] : new AndMatcher([.. items]);
+    }
+
+    private static EventMatcher CompileField(SigmaRuleContext ctx, YamlNode keyNode, YamlNode valueNode, HashSet<EcsField> fields)
+    {
+        if (keyNode is not YamlScalarNode { Value: { } key })
+        {
+            throw ctx.Fail(keyNode, "field names must be strings");
+        }
+
+        var parts = key.Split('|');
+        var mods = ParseModifiers(ctx, keyNode, parts);
+        var values = Values(ctx, valueNode);
+
+        if (parts[0].Length == 0)
+        {
+            // '|all': [...] and friends: keywords with modifiers.
+            if ((mods & ~(Mod.All | Mod.Contains | Mod.Cased)) != 0)
+            {
+                throw ctx.Fail(keyNode, $"modifiers '{key}' are not supported on keywords");
+            }
+
+            return CompileKeywords(ctx, values, mods);
+        }
+
+        if (!SigmaFieldMap.TryResolve(parts[0], out var field))
+        {
+            throw ctx.Fail(keyNode, $"unknown field '{parts[0]}'");
+        }
+
+        fields.Add(field);
+
+        if ((mods & Mod.Exists) != 0)
+        {
+            if (values.Count != 1 || values[0] is not YamlScalarNode { Value: "true" or "false" or "True" or "False" } flag)
+            {
+                throw ctx.Fail(valueNode, "exists expects true or false");
+            }
+
+            return flag.Value!.Equals("true", StringComparison.OrdinalIgnoreCase) ? new FieldPresentMatcher(field) : new FieldAbsentMatcher(field);
+        }
+
+        if ((mods & Mod.FieldRef) != 0)
+        {
+            return CompileFieldRef(ctx, field, mods, values, fields);
+        }
+
+        var all = (mods & Mod.All) != 0;
+        var tests = new List<ValueTest>();
+        var alternatives = new List<EventMatcher>();
+        foreach (var value in values)
+        {
+            if (IsNull(value))
+            {
+                if (mods != Mod.None || all)
+                {
+                    throw ctx.Fail(value, "null takes no modifiers");
+                }
+
+                alternatives.Add(new FieldAbsentMatcher(field));
+                continue;
+            }
+
+            AddTests(ctx, (YamlScalarNode)value, mods, tests);
+        }
+
+        if (tests.Count > 0)
+        {
+            if (tests.Count == 1 && tests[0] is WildcardTest { MatchesAnything: true })
+            {
+                alternatives.Add(new FieldPresentMatcher(field));
+            }
+            else
+            {
+                alternatives.Add(new FieldValueMatcher(field, [.. tests], all && (mods & Mod.Neq) == 0));
+            }
+        }
+
+        var matcher = alternatives.Count == 1 ? alternatives[0] : new OrMatcher([.. alternatives]);
+
+        // neq: the field differs from every listed value.
+        return (mods & Mod.Neq) != 0 ? new NotMatcher(matcher) : matcher;
+    }
+
+    private static EventMatcher CompileFieldRef(SigmaRuleContext ctx, EcsField field, Mod mods, List<YamlNode> values, HashSet<EcsField> fields)
+    {
+        if ((mods & ~(Mod.FieldRef | Mod.Position | Mod.Cased | Mod.All | Mod.Neq)) != 0 || PopCount(mods & Mod.Position) > 1)
+        {
+            throw ctx.Fail(values[0], "fieldref combines only with contains, startswith, endswith, cased, all and neq");
+        }
+
+        var mode = (mods & Mod.Contains) != 0 ? FieldRefMatcher.Mode.Contains
+            : (mods & Mod.StartsWith) != 0 ? FieldRefMatcher.Mode.StartsWith
+            : (mods & Mod.EndsWith) != 0 ? FieldRefMatcher.Mode.EndsWith
+            : FieldRefMatcher.Mode.Equals;
+        var comparison = (mods & Mod.Cased) != 0 ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var items = new EventMatcher[values.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var name = (values[i] as YamlScalarNode)?.Value;
+            if (IsNull(values[i]) || name is null || !SigmaFieldMap.TryResolve(name, out var other))
+            {
+                throw ctx.Fail(values[i], $"fieldref names unknown field '{name}'");
+            }
+
+            fields.Add(other);
+            items[i] = new FieldRefMatcher(field, other, mode, comparison);
+        }
+
+        var matcher = items.Length == 1 ? items[0] : (mods & Mod.All) != 0 ? new AndMatcher(items) : new OrMatcher(items);
+        return (mods & Mod.Neq) != 0 ? new NotMatcher(matcher) : matcher;
+    }
+
+    private static void AddTests(SigmaRuleContext ctx, YamlScalarNode node, Mod mods, List<ValueTest> tests)
+    {
+        var raw = node.Value ?? "";
+        if ((mods & Mod.Re) != 0)
+        {
+            tests.Add(new RegexTest(CompileRegex(ctx, node, raw, mods)));
+            return;
+        }
+
+        if ((mods & Mod.Cidr) != 0)
+        {
+            tests.Add(CidrTest.TryCreate(raw.Trim()) ?? throw ctx.Fail(node, $"invalid CIDR '{raw}'"));
+            return;
+        }
+
+        if ((mods & Mod.Numeric) != 0)
+        {
+            if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            {
+                throw ctx.Fail(node, $"'{raw}' is not a number");
+            }
+
+            var op = (mods & Mod.Gt) != 0 ? NumberTest.Op.Gt
+                : (mods & Mod.Gte) != 0 ? NumberTest.Op.Gte
+                : (mods & Mod.Lt) != 0 ? NumberTest.Op.Lt
+                : NumberTest.Op.Lte;
+            tests.Add(new NumberTest(op, number));
+            return;
+        }
+
+        var cased = (mods & Mod.Cased) != 0;
+        var strings = new List<SigmaString> { SigmaString.Parse(raw) };
+        if ((mods & Mod.Windash) != 0)
+        {
+            strings = strings[0].WindashVariants(WindashLimit);
+            if (strings.Count == 0)
+            {
+                throw ctx.Fail(node, "windash expands this value to too many variants");
+            }
+        }
+
+        if ((mods & (Mod.Base64 | Mod.Base64Offset)) != 0)
+        {
+            // Base64 text is case-significant, so encoded values always compare case-sensitively.
+            cased = true;
+            var encoded = new List<SigmaString>();
+            foreach (var s in strings)
+            {
+                if (s.HasWildcards)
+                {
+                    throw ctx.Fail(node, "base64 values cannot hold wildcards");
+                }
+
+                var bytes = Encode(s.Literal, mods);
+                if ((mods & Mod.Base64) != 0)
+                {
+                    encoded.Add(SigmaString.FromLiteral(Convert.ToBase64String(bytes)));
+                }
+                else
+                {
+                    foreach (var variant in Base64Offsets(bytes))
+                    {
+                        encoded.Add(SigmaString.FromLiteral(variant));
+                    }
+                }
+            }
+
+            strings = encoded;
+        }
+        else if ((mods & Mod.Encodings) != 0)
+        {
+            throw ctx.Fail(node, "utf16/utf16le/utf16be/wide need base64 or base64offset after them");
+        }
+
+        var leading = (mods & (Mod.Contains | Mod.EndsWith)) != 0;
+        var trailing = (mods & (Mod.Contains | Mod.StartsWith)) != 0;
+        foreach (var s in strings)
+        {
+            tests.Add(new WildcardTest(s.Wrap(leading, trailing), cased));
+        }
+    }
+
+    private static EventMatcher CompileKeywords(SigmaRuleContext ctx, IReadOnlyList<YamlNode> items, Mod mods)
+    {
+        var tests = new ValueTest[items.Count];
+        for (var i = 0; i < tests.Length; i++)
+        {
+            if (items[i] is not YamlScalarNode scalar || IsNull(scalar))
+            {
+                throw ctx.Fail(items[i], "keywords must be strings");
+            }
+
+            tests[i] = new WildcardTest(SigmaString.Parse(scalar.Value ?? "").Wrap(true, true), (mods & Mod.Cased) != 0);
+        }
+
+        return new KeywordMatcher(tests, (mods & Mod.All) != 0);
+    }
+
+    private static Regex CompileRegex(SigmaRuleContext ctx, YamlNode node, string pattern, Mod mods)
+    {
+        var options = RegexOptions.CultureInvariant;
+        options |= (mods & Mod.ReI) != 0 ? RegexOptions.IgnoreCase : 0;
+        options |= (mods & Mod.ReM) != 0 ? RegexOptions.Multiline : 0;
+        options |= (mods & Mod.ReS) != 0 ? RegexOptions.Singleline : 0;
+        try
+        {
+            try
+            {
+                // Linear-time matching: no rule can stall a batch with catastrophic backtracking.
+                return new Regex(pattern, options | RegexOptions.NonBacktracking);
+            }
+            catch (NotSupportedException)
+            {
+                // Backreferences, lookarounds, atomic groups: backtracking engine with a per-match budget.
+                return new Regex(pattern, options | RegexOptions.Compiled, RegexTimeout);
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            throw ctx.Fail(node, $"invalid regular expression: {ex.Message}");
+        }
+    }
+
+    private static byte[] Encode(string text, Mod mods)
+    {
+        if ((mods & Mod.Utf16Le) != 0)
+        {
+            return Encoding.Unicode.GetBytes(text);
+        }
+
+        if ((mods & Mod.Utf16Be) != 0)
+        {
+            return Encoding.BigEndianUnicode.GetBytes(text);
+        }
+
+        if ((mods & Mod.Utf16) != 0)
+        {
+            return [0xFF, 0xFE, .. Encoding.Unicode.GetBytes(text)];
+        }
+
+        return Encoding.UTF8.GetBytes(text);
+    }
+
+    /// <summary>
+    /// The three base64 renderings of <paramref name="bytes"/> at offsets 0, 1 and 2 inside a longer blob,
+    /// trimmed to the characters that do not depend on the unknown neighbouring bytes.
+    /// </summary>
+    internal static IEnumerable<string> Base64Offsets(byte[] bytes)
+    {
+        int[] skipStart = [0, 2, 3];
+        for (var shift = 0; shift < 3; shift++)
+        {
+            var padded = new byte[shift + bytes.Length];
+            bytes.CopyTo(padded, shift);
+            var text = Convert.ToBase64String(padded);
+            var trimEnd = ((shift + bytes.Length) % 3) switch
+            {
+                1 => 3,
+                2 => 2,
+                _ => 0,
+            };
+            var length = text.Length - skipStart[shift] - trimEnd;
+            if (length > 0)
+            {
+                yield return text.Substring(skipStart[shift], length);
+            }
+        }
+    }
+
+    private static Mod ParseModifiers(SigmaRuleContext ctx, YamlNode keyNode, string[] parts)
+    {
+        var mods = Mod.None;
+        for (var i = 1; i < parts.Length; i++)
+        {
+            var mod = parts[i] switch
+            {
+                "contains" => Mod.Contains,
+                "startswith" => Mod.StartsWith,
+                "endswith" => Mod.EndsWith,
+                "all" => Mod.All,
+                "re" => Mod.Re,
+                "i" => Mod.ReI,
+                "m" => Mod.ReM,
+                "s" => Mod.ReS,
+                "cidr" => Mod.Cidr,
+                "gt" => Mod.Gt,
+                "gte" => Mod.Gte,
+                "lt" => Mod.Lt,
+                "lte" => Mod.Lte,
+                "exists" => Mod.Exists,
+                "cased" => Mod.Cased,
+                "base64" => Mod.Base64,
+                "base64offset" => Mod.Base64Offset,
+                "windash" => Mod.Windash,
+                "fieldref" => Mod.FieldRef,
+                "neq" => Mod.Neq,
+                "utf16le" or "wide" => Mod.Utf16Le,
+                "utf16be" => Mod.Utf16Be,
+                "utf16" => Mod.Utf16,
+                "expand" => throw ctx.Fail(keyNode, "modifier 'expand' (placeholders) is not supported"),
+                "minute" or "hour" or "day" or "week" or "month" or "year" => throw ctx.Fail(keyNode, $"time modifier '{parts[i]}' is not supported"),
+                _ => throw ctx.Fail(keyNode, $"unknown modifier '{parts[i]}'"),
+            };
+            mods |= mod;
+        }
+
+        if (PopCount(mods & Mod.Types) > 1 || PopCount(mods & Mod.Position) > 1 || PopCount(mods & (Mod.Base64 | Mod.Base64Offset)) > 1 || PopCount(mods & Mod.Encodings) > 1)
+        {
+            throw ctx.Fail(keyNode, $"conflicting modifiers in '{string.Join('|', parts)}'");
+        }
+
+        if ((mods & (Mod.ReI | Mod.ReM | Mod.ReS)) != 0 && (mods & Mod.Re) == 0)
+        {
+            throw ctx.Fail(keyNode, "the i, m and s modifiers apply only to re");
+        }
+
+        if ((mods & (Mod.Re | Mod.Cidr | Mod.Numeric | Mod.Exists)) != 0 && (mods & (Mod.Position | Mod.Windash | Mod.Base64 | Mod.Base64Offset | Mod.Encodings)) != 0)
+        {
+            throw ctx.Fail(keyNode, $"string modifiers do not apply with '{string.Join('|', parts[1..])}'");
+        }
+
+        return mods;
+    }
+
+    private static List<YamlNode> Values(SigmaRuleContext ctx, YamlNode node)
+    {
+        switch (node)
+        {
+            case YamlScalarNode:
+                return [node];
+            case YamlSequenceNode { Children.Count: > 0 } list:
+                foreach (var item in list.Children)
+                {
+                    if (item is not YamlScalarNode)
+                    {
+                        throw ctx.Fail(item, "field values must be strings, numbers or null");
+                    }
+                }
+
+                return [.. list.Children];
+            case YamlSequenceNode:
+                throw ctx.Fail(node, "empty value list");
+            default:
+                throw ctx.Fail(node, "field values must be strings, numbers or null (not a mapping)");
+        }
+    }
+
+    /// <summary>YAML null: plain <c>null</c>, <c>~</c> or nothing. Quoted <c>''</c> is the empty string.</summary>
+    private static bool IsNull(YamlNode node)
+        => node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "null" or "Null" or "NULL" or "~" };
+
+    private static int PopCount(Mod mods) => System.Numerics.BitOperations.PopCount((uint)mods);
+}
