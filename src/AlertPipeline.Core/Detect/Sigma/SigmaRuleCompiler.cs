@@ -23,6 +23,12 @@ public static class SigmaRuleCompiler
         {
             throw new RuleCompileException(null, (int)ex.Start.Line, (int)ex.Start.Column, "invalid YAML: " + YamlProblem(ex), ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet reports some truncated input (an unclosed flow sequence) this way, without a mark.
+            var lastLine = yaml.TrimEnd('\n', '\r').Split('\n').Length;
+            throw new RuleCompileException(null, lastLine, 0, "invalid YAML: unexpected end of input (" + ex.Message + ")", ex);
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {

@@ -1,0 +1,193 @@
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Sigma;
+using AlertPipeline.Core.Events;
+using static AlertPipeline.Core.Tests.Detect.Sigma.SigmaTestRules;
+
+namespace AlertPipeline.Core.Tests.Detect.Sigma;
+
+/// <summary>Rule metadata, log sources, field names and error locations.</summary>
+public sealed class SigmaRuleCompilerTests
+{
+    private const string FullRule = """
+        title: Reverse tunnel from a sandbox
+        id: 0b7e9c1a-4d2f-4e8a-9b3c-1d2e3f4a5b6c
+        status: experimental
+        description: ssh with -R
+        references:
+          - https://example.org/a
+        author: tests
+        tags:
+          - attack.command-and-control
+          - attack.t1572
+        logsource:
+          product: linux
+          category: process_creation
+        detection:
+          selection:
+            Image|endswith: '/ssh'
+            CommandLine|contains: ' -R '
+          filter:
+            ParentImage: '/usr/sbin/sshd'
+          condition: selection and not filter
+        falsepositives:
+          - Engineers debugging
+        level: critical
+        """;
+
+    [Fact]
+    public void Compiles_metadata_and_fields()
+    {
+        var rule = SigmaRuleCompiler.Compile(FullRule);
+        Assert.Equal("0b7e9c1a-4d2f-4e8a-9b3c-1d2e3f4a5b6c", rule.Id);
+        Assert.Equal("Reverse tunnel from a sandbox", rule.Title);
+        Assert.Equal(AlertLevel.Critical, rule.Level);
+        Assert.Equal("experimental", rule.Status);
+        Assert.Equal("ssh with -R", rule.Description);
+        Assert.Equal(["attack.command-and-control", "attack.t1572"], rule.Tags);
+        Assert.Equal(["https://example.org/a"], rule.References);
+        Assert.Equal(["Engineers debugging"], rule.FalsePositives);
+        Assert.Equal(new LogSource("process_creation", "linux", null), rule.LogSource);
+        Assert.Equal([EcsField.ProcessExecutable, EcsField.ProcessCommandLine, EcsField.ProcessParentExecutable], rule.Fields);
+    }
+
+    [Fact]
+    public void Process_creation_logsource_requires_a_process_start()
+    {
+        var rule = SigmaRuleCompiler.Compile(FullRule);
+        (EcsField, string)[] ssh = [(EcsField.ProcessExecutable, "/usr/bin/ssh"), (EcsField.ProcessCommandLine, "ssh -R 1:h:2 u@h")];
+        Assert.True(rule.Matches([(EcsField.EventCategory, "process"), (EcsField.EventType, "start"), .. ssh]));
+        Assert.False(rule.Matches([(EcsField.EventCategory, "process"), (EcsField.EventType, "end"), .. ssh]));
+        Assert.False(rule.Matches([(EcsField.EventCategory, "network"), (EcsField.EventType, "start"), .. ssh]));
+        Assert.False(rule.Matches(ssh));
+        Assert.False(rule.Matches([(EcsField.EventCategory, "process"), (EcsField.EventType, "start"), (EcsField.ProcessParentExecutable, "/usr/sbin/sshd"), .. ssh]));
+    }
+
+    [Theory]
+    [InlineData("  category: network_connection", EcsField.EventCategory, "network", EcsField.EventCategory, "process")]
+    [InlineData("  category: firewall", EcsField.ObserverType, "firewall", EcsField.ObserverType, "sensor")]
+    [InlineData("  category: dns", EcsField.DnsQuestionName, "pool.example", EcsField.DestinationDomain, "pool.example")]
+    [InlineData("  category: dns_query\n  product: linux", EcsField.DnsQuestionName, "pool.example", EcsField.UrlDomain, "pool.example")]
+    [InlineData("  product: sandbox\n  category: gpu", EcsField.EventDataset, "gpu.metrics", EcsField.EventDataset, "sandbox.process")]
+    [InlineData("  product: sandbox\n  category: tool_call", EcsField.EventDataset, "sandbox.tool_call", EcsField.EventDataset, "gpu.metrics")]
+    [InlineData("  product: azure\n  category: network_connection", EcsField.EventCategory, "network", EcsField.EventCategory, "host")]
+    public void Logsource_adds_its_predicate(string logsource, EcsField inField, string inValue, EcsField outField, string outValue)
+    {
+        var rule = Compile("  sel:\n    sandbox.id: rl-1\n  condition: sel", logsource);
+        Assert.True(rule.Matches((EcsField.SandboxId, "rl-1"), (inField, inValue)));
+        Assert.False(rule.Matches((EcsField.SandboxId, "rl-1"), (outField, outValue)));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("  product: sandbox")]
+    public void Logsource_without_category_adds_nothing(string? logsource)
+    {
+        var rule = Compile("  sel:\n    sandbox.id: rl-1\n  condition: sel", logsource);
+        Assert.True(rule.Matches((EcsField.SandboxId, "rl-1")));
+    }
+
+    [Theory]
+    [InlineData("  product: windows\n  category: process_creation")]
+    [InlineData("  product: windows\n  category: registry_event")]
+    [InlineData("  category: registry_event")]
+    [InlineData("  product: linux\n  service: auditd")]
+    [InlineData("  product: linux")]
+    [InlineData("  category: gpu")]
+    public void Unsupported_logsource_is_an_error_at_the_logsource(string logsource)
+    {
+        var error = Error(Yaml("  sel:\n    sandbox.id: rl-1\n  condition: sel", logsource));
+        Assert.StartsWith("unsupported logsource", error.Problem, StringComparison.Ordinal);
+        Assert.Equal(6, error.Line);
+        Assert.Equal(Id, error.RuleId);
+    }
+
+    [Theory]
+    [InlineData("Image", EcsField.ProcessExecutable)]
+    [InlineData("commandline", EcsField.ProcessCommandLine)]
+    [InlineData("ParentCommandLine", EcsField.ProcessParentCommandLine)]
+    [InlineData("User", EcsField.UserName)]
+    [InlineData("ProcessId", EcsField.ProcessPid)]
+    [InlineData("CurrentDirectory", EcsField.ProcessWorkingDirectory)]
+    [InlineData("DestinationHostname", EcsField.DestinationDomain)]
+    [InlineData("SourceHostname", EcsField.SourceDomain)]
+    [InlineData("Protocol", EcsField.NetworkTransport)]
+    [InlineData("QueryName", EcsField.DnsQuestionName)]
+    [InlineData("TargetFilename", EcsField.FilePath)]
+    [InlineData("Computer", EcsField.HostName)]
+    [InlineData("Hostname", EcsField.HostName)]
+    [InlineData("dst_ip", EcsField.DestinationIp)]
+    [InlineData("dst_port", EcsField.DestinationPort)]
+    [InlineData("src_ip", EcsField.SourceIp)]
+    [InlineData("src_port", EcsField.SourcePort)]
+    [InlineData("action", EcsField.EventAction)]
+    [InlineData("destination.ip", EcsField.DestinationIp)]
+    [InlineData("sandbox.id", EcsField.SandboxId)]
+    [InlineData("gpu.utilization", EcsField.GpuUtilization)]
+    public void Field_names_resolve_to_ecs_fields(string name, EcsField field)
+    {
+        var rule = Compile($"  sel:\n    {name}: 'v'\n  condition: sel");
+        Assert.Equal([field], rule.Fields);
+        Assert.True(rule.Matches((field, "V")));
+        Assert.False(rule.Matches((field, "w")));
+    }
+
+    [Fact]
+    public void List_of_maps_is_or_and_map_is_and()
+    {
+        var rule = Compile("  sel:\n    - Image|endswith: '/ssh'\n      CommandLine|contains: ' -R '\n    - Image|endswith: '/chisel'\n  condition: sel");
+        Assert.True(rule.Matches((EcsField.ProcessExecutable, "/usr/bin/ssh"), (EcsField.ProcessCommandLine, "ssh -R 1:h:2 x")));
+        Assert.False(rule.Matches((EcsField.ProcessExecutable, "/usr/bin/ssh"), (EcsField.ProcessCommandLine, "ssh host")));
+        Assert.True(rule.Matches((EcsField.ProcessExecutable, "/tmp/chisel")));
+        Assert.False(rule.Matches((EcsField.ProcessExecutable, "/usr/bin/scp")));
+    }
+
+    [Fact]
+    public void Missing_level_defaults_to_medium()
+    {
+        var rule = SigmaRuleCompiler.Compile($"title: t\nid: {Id}\ndetection:\n  sel:\n    sandbox.id: x\n  condition: sel\n");
+        Assert.Equal(AlertLevel.Medium, rule.Level);
+    }
+
+    public static TheoryData<string, string, int, int> Errors() => new()
+    {
+        { $"id: {Id}\ndetection:\n  sel:\n    User: x\n  condition: sel\n", "missing title", 1, 1 },
+        { $"title: t\nid: {Id}\nlevel: severe\ndetection:\n  sel:\n    User: x\n  condition: sel\n", "bad level 'severe'; expected informational, low, medium, high or critical", 3, 8 },
+        { $"title: t\nid: {Id}\n", "missing detection", 1, 1 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User: x\n", "missing condition", 4, 3 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User: x\n    Registry|contains: y\n  condition: sel\n", "unknown field 'Registry'", 6, 5 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User|sortof: x\n  condition: sel\n", "unknown modifier 'sortof'", 5, 5 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User|expand: '%admins%'\n  condition: sel\n", "modifier 'expand' (placeholders) is not supported", 5, 5 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    CommandLine|re: '(unclosed'\n  condition: sel\n", "invalid regular expression", 5, 21 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    DestinationIp|cidr: 10.0.0.0/33\n  condition: sel\n", "invalid CIDR '10.0.0.0/33'", 5, 25 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    gpu.utilization|gt: high\n  condition: sel\n", "'high' is not a number", 5, 25 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    sandbox.id|exists: maybe\n  condition: sel\n", "exists expects true or false", 5, 24 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User|contains|startswith: x\n  condition: sel\n", "conflicting modifiers in 'User|contains|startswith'", 5, 5 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User|i: x\n  condition: sel\n", "the i, m and s modifiers apply only to re", 5, 5 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n  condition: sel\n", "selection 'sel' is empty", 4, 3 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User:\n      nested: x\n  condition: sel\n", "field values must be strings, numbers or null (not a mapping)", 6, 7 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User: [a, b\n  condition: sel\n", "invalid YAML", 6, 0 },
+        { $"title: t\nid: {Id}\ncorrelation:\n  type: event_count\n", "correlation rules are not supported yet", 4, 3 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User: x\n  condition: sel\n---\ntitle: u\n", "correlation rules are not supported yet (multi-document YAML)", 8, 1 },
+        { "title: t\ndetection:\n  sel:\n    User: x\n  condition: sel\n", "missing id", 1, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public void Errors_carry_rule_id_line_and_column(string yaml, string problem, int line, int column)
+    {
+        var error = Error(yaml);
+        Assert.StartsWith(problem, error.Problem, StringComparison.Ordinal);
+        Assert.Equal(line, error.Line);
+        if (column > 0)
+        {
+            Assert.Equal(column, error.Column);
+        }
+
+        if (!yaml.StartsWith("title: t\ndetection", StringComparison.Ordinal) && !problem.StartsWith("invalid YAML", StringComparison.Ordinal))
+        {
+            Assert.Equal(Id, error.RuleId);
+        }
+
+        Assert.Contains($"line {line}", error.Message, StringComparison.Ordinal);
+    }
+}
