@@ -54,6 +54,13 @@ public sealed class RuleSet
             try
             {
                 var compiled = SigmaRuleCompiler.Compile(record.Yaml);
+                if (!string.Equals(compiled.Id, record.Id, StringComparison.Ordinal))
+                {
+                    // Alerts carry the Sigma id while operators disable rows by key; a mismatch would make one unreachable by the other.
+                    errors.Add(new RuleLoadError(record.Pack, record.Id, 1, 1, $"the stored key '{record.Id}' differs from the rule's id '{compiled.Id}'"));
+                    continue;
+                }
+
                 rules.Add(new ActiveRule(record.Pack, compiled, record.Mode));
             }
             catch (RuleCompileException ex)

@@ -46,7 +46,7 @@ public sealed class ReplayCommandTests : IDisposable
         var rules = Write("rules/default/tunnel.yml", TunnelRule);
         var telemetry = Write("t.jsonl", string.Join('\n',
             ProcessStart("2025-11-14T03:20:00Z", "rl-env-7731", "ssh -R 2222:localhost:22 tunnel@203.0.113.66"),
-            ProcessStart("2025-11-14T03:20:05Z", "rl-env-7731", "ssh -fN -R 2223:localhost:22 tunnel@203.0.113.66"),
+            ProcessStart("2025-11-14T03:20:05Z", "rl-env-7731", "ssh -R 2223:localhost:22 -N tunnel@203.0.113.66"),
             "{ this is not json",
             ProcessStart("2025-11-14T03:21:00Z", "rl-env-7732", "pip install torch")));
 

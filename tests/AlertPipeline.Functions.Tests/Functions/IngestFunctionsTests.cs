@@ -20,6 +20,8 @@ public sealed class IngestFunctionsTests : IDisposable
     private const string SandboxHub = "sandbox-telemetry";
     private const string FirewallHub = "firewall-logs";
 
+    private const string ReverseTunnelRuleId = "3d0b8c55-9c43-4f5e-8f43-5d0b7a2e1f01";
+
     private const string ReverseTunnelRule = """
         title: Test SSH reverse tunnel
         id: 3d0b8c55-9c43-4f5e-8f43-5d0b7a2e1f01
@@ -128,9 +130,8 @@ public sealed class IngestFunctionsTests : IDisposable
     [Fact]
     public async Task SandboxBatch_WithAMatchingRule_StoresOneAlert_EvenWhenTheBatchIsRetried()
     {
-        // Needs the Sigma compiler (Core/Detect/Sigma): with the stub, the rule is skipped and no alert is raised.
         await _services.GetRequiredService<IRuleStore>().UpsertAsync(
-            new RuleRecord("functions-test", "ssh-reverse-tunnel", "Test SSH reverse tunnel", "high", true, RuleMode.Enforce, ReverseTunnelRule, DateTimeOffset.UnixEpoch),
+            new RuleRecord("functions-test", ReverseTunnelRuleId, "Test SSH reverse tunnel", "high", true, RuleMode.Enforce, ReverseTunnelRule, DateTimeOffset.UnixEpoch),
             CancellationToken.None);
         var function = Create<IngestSandboxTelemetry>();
         var bodies = Bodies(EcsReverseTunnel, Malformed, FirewallEnvelope);
@@ -143,7 +144,7 @@ public sealed class IngestFunctionsTests : IDisposable
         Assert.Empty(compileProblems);
         var alerts = await _services.GetRequiredService<IAlertStore>().ListAsync(100, CancellationToken.None);
         var alert = Assert.Single(alerts);
-        Assert.Equal("ssh-reverse-tunnel", alert.RuleId);
+        Assert.Equal(ReverseTunnelRuleId, alert.RuleId);
         Assert.Equal(AlertLevel.High, alert.Level);
         Assert.Equal("sbx-7", alert.SandboxId);
         Assert.Equal(1, alert.EventCount);
