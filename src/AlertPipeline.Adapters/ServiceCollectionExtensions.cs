@@ -1,3 +1,10 @@
+using AlertPipeline.Adapters.Detect;
+using AlertPipeline.Adapters.Enrich;
+using AlertPipeline.Adapters.Ingest;
+using AlertPipeline.Adapters.Respond;
+using AlertPipeline.Adapters.Respond.Channels.SendGrid;
+using AlertPipeline.Adapters.Respond.Channels.Teams;
+using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Ingest;
@@ -5,6 +12,8 @@ using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Shutdown;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,7 +38,23 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(configuration.GetSection("Responder").Get<ResponderOptions>() ?? new ResponderOptions());
         services.TryAddSingleton(configuration.GetSection("Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions());
 
-        // Stores: in memory unless storage is configured.
+        // Stores: Azure Storage when configured, else in memory (embedded mode, tests, replay).
+        if (StorageClients.IsTableStorageConfigured(configuration))
+        {
+            services.TryAddSingleton(_ => StorageClients.CreateTableServiceClient(configuration));
+            services.TryAddSingleton<IRuleStore>(sp => new TableRuleStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IAlertStore>(sp => new TableAlertStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
+                sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
+        }
+
+        if (StorageClients.IsQueueStorageConfigured(configuration))
+        {
+            services.TryAddSingleton(_ => StorageClients.CreateQueueServiceClient(configuration));
+            services.TryAddSingleton<IShutdownCommandQueue>(sp => new QueueShutdownCommandQueue(sp.GetRequiredService<QueueServiceClient>()));
+        }
+
         services.TryAddSingleton<IRuleStore, InMemoryRuleStore>();
         services.TryAddSingleton<IAlertStore, InMemoryAlertStore>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
@@ -52,6 +77,8 @@ public static class ServiceCollectionExtensions
                 sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>()));
         }
 
+        AddConfiguredChannels(services, configuration);
+
         var knownChannels = new[] { "email", "teams", "shutdown" };
         var levels = configuration.GetSection("Response:Levels").GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.OrdinalIgnoreCase);
         services.TryAddSingleton(levels.Count == 0 ? ResponsePolicy.Default : ResponsePolicy.FromSettings(levels, knownChannels));
@@ -64,5 +91,28 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<IDeadLetterStore>(), pipelineOptions,
             sp.GetRequiredService<ILogger<TelemetryPipeline>>()));
         return services;
+    }
+
+    // A channel without its settings is not registered: the responder then records "channel 'email' is not
+    // configured" on the alert, which is visible, instead of failing on every send.
+    private static void AddConfiguredChannels(IServiceCollection services, IConfiguration configuration)
+    {
+        var email = configuration.GetSection(SendGridChannelOptions.Section).Get<SendGridChannelOptions>() ?? new SendGridChannelOptions();
+        if (email.IsConfigured)
+        {
+            // The default handler logging would write full request URIs; the channels log what matters themselves.
+            services.AddHttpClient(SendGridChannel.HttpClientName).RemoveAllLoggers();
+            services.AddSingleton<INotificationChannel>(sp => new SendGridChannel(
+                sp.GetRequiredService<IHttpClientFactory>(), email, sp.GetRequiredService<ILogger<SendGridChannel>>()));
+        }
+
+        var teams = configuration.GetSection(TeamsChannelOptions.Section).Get<TeamsChannelOptions>() ?? new TeamsChannelOptions();
+        if (teams.IsConfigured)
+        {
+            // The webhook URL carries its own signature; logging it would leak a credential.
+            services.AddHttpClient(TeamsChannel.HttpClientName).RemoveAllLoggers();
+            services.AddSingleton<INotificationChannel>(sp => new TeamsChannel(
+                sp.GetRequiredService<IHttpClientFactory>(), teams, sp.GetRequiredService<ILogger<TeamsChannel>>()));
+        }
     }
 }

@@ -39,7 +39,7 @@ public sealed partial class AlertResponder
         ILogger<AlertResponder>? logger = null)
     {
         _store = store;
-        _channels = channels.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        _channels = IndexByName(channels);
         _policy = policy;
         _options = options ?? new ResponderOptions();
         _time = time ?? TimeProvider.System;
@@ -218,6 +218,21 @@ public sealed partial class AlertResponder
 
             alert = fresh;
         }
+    }
+
+    private static Dictionary<string, INotificationChannel> IndexByName(IEnumerable<INotificationChannel> channels)
+    {
+        var byName = new Dictionary<string, INotificationChannel>(StringComparer.Ordinal);
+        foreach (var channel in channels)
+        {
+            if (!byName.TryAdd(channel.Name, channel))
+            {
+                // Two channels under one name would make which one runs an accident of registration order.
+                throw new InvalidOperationException($"Two notification channels are registered as '{channel.Name}'.");
+            }
+        }
+
+        return byName;
     }
 
     private async Task<ChannelResult> RunChannelAsync(Alert alert, string channelName, CancellationToken cancellationToken)

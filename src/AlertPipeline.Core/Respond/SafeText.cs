@@ -25,8 +25,9 @@ public static class SafeText
         var builder = new StringBuilder(span.Length + 1);
         foreach (var c in span)
         {
-            // Newlines and bidi overrides let an attacker forge log lines or disguise a command.
-            builder.Append(char.IsControl(c) || IsBidiControl(c) ? '\uFFFD' : c);
+            // Newlines and bidi overrides let an attacker forge log lines or disguise a command. Line breaks and
+            // tabs become a space (folded YAML descriptions stay readable); every other control is made visible.
+            builder.Append(c is '\r' or '\n' or '\t' ? ' ' : char.IsControl(c) || IsBidiControl(c) ? '\uFFFD' : c);
         }
 
         if (cut)

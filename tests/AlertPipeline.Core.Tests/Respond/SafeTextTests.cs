@@ -18,6 +18,12 @@ public sealed class SafeTextTests
     }
 
     [Fact]
+    public void Clean_turns_line_breaks_into_spaces_and_marks_other_controls()
+    {
+        Assert.Equal("a  b c \uFFFDd", SafeText.Clean("a\r\nb\tc \u0007d"));
+    }
+
+    [Fact]
     public void Html_escapes_markup()
     {
         Assert.Equal("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", SafeText.Html("<script>alert('x')</script>"));

@@ -20,8 +20,9 @@ public sealed class ShutdownOptions
 
 /// <summary>
 /// Sends a signed, expiring shutdown command for the alert's sandbox, behind guardrails: the sandbox must be in
-/// the inventory (no command to an address an attacker chose), must not be protected, and a fleet-wide hourly cap
-/// stops a false-positive storm from shutting down every GPU node.
+/// the inventory (no command to an address an attacker chose), must not be protected, a sandbox with an unexpired
+/// command gets no second one, and a fleet-wide hourly cap stops a false-positive storm from shutting down every GPU
+/// node. The standing orders and the cap are per instance (see the closing limits in docs).
 /// </summary>
 public sealed class ShutdownChannel(
     IShutdownCommandQueue queue,
@@ -32,6 +33,9 @@ public sealed class ShutdownChannel(
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly List<DateTimeOffset> _recent = [];
+
+    // One standing order per sandbox: several critical rules firing on one escape need one shutdown, not one each.
+    private readonly Dictionary<string, ShutdownCommand> _standing = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public string Name => "shutdown";
@@ -54,6 +58,11 @@ public sealed class ShutdownChannel(
         var now = _time.GetUtcNow();
         lock (_recent)
         {
+            if (_standing.TryGetValue(sandbox.Id, out var standing) && standing.ExpiresAt > now)
+            {
+                return ChannelResult.Skipped($"already ordered: command {standing.CommandId} for alert {standing.AlertId}, valid until {standing.ExpiresAt:O}");
+            }
+
             _recent.RemoveAll(sent => now - sent > TimeSpan.FromHours(1));
 
             if (_recent.Count >= options.MaxPerHour)
@@ -74,6 +83,10 @@ public sealed class ShutdownChannel(
             IssuedAt = now,
             ExpiresAt = now + options.CommandLifetime,
         });
+        lock (_recent)
+        {
+            _standing[sandbox.Id] = command;
+        }
 
         var queueName = sandbox.CommandQueue ?? options.DefaultQueue;
         try
@@ -84,8 +97,9 @@ public sealed class ShutdownChannel(
         {
             lock (_recent)
             {
-                // A command that never left does not count against the cap.
+                // A command that never left does not count against the cap, nor stand in for a retry.
                 _recent.Remove(now);
+                _standing.Remove(sandbox.Id);
             }
 
             return ChannelResult.Failed($"queue {queueName}: {ex.GetType().Name}: {SafeText.Log(ex.Message)}");

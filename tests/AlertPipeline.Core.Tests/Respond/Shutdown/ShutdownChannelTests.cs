@@ -19,6 +19,7 @@ public sealed class ShutdownChannelTests
             new SandboxRecord { Id = "rl-env-7731", CommandQueue = "cmd-rl-node-7731" },
             new SandboxRecord { Id = "eval-sbx-01", Protected = true },
             new SandboxRecord { Id = "rl-env-7732" },
+            new SandboxRecord { Id = "rl-env-7733" },
         ]);
         return new ShutdownChannel(queue ?? _queue, new CommandSigner(Key, "k1", _time),
             new SandboxSnapshotProvider(inventory, TimeSpan.FromMinutes(1), _time),
@@ -78,12 +79,29 @@ public sealed class ShutdownChannelTests
         Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(AlertFor("rl-env-7731", "a1"), CancellationToken.None)).Status);
         Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(AlertFor("rl-env-7732", "a2"), CancellationToken.None)).Status);
 
-        var capped = await channel.SendAsync(AlertFor("rl-env-7731", "a3"), CancellationToken.None);
+        var capped = await channel.SendAsync(AlertFor("rl-env-7733", "a3"), CancellationToken.None);
         Assert.Equal(ActionStatus.Skipped, capped.Status);
         Assert.Contains("human", capped.Detail);
 
         _time.Advance(TimeSpan.FromMinutes(61));
         Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(AlertFor("rl-env-7731", "a4"), CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task A_sandbox_with_an_unexpired_command_gets_no_second_one_until_it_expires()
+    {
+        var channel = Channel();
+        Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(AlertFor("rl-env-7731", "miner"), CancellationToken.None)).Status);
+
+        var second = await channel.SendAsync(AlertFor("rl-env-7731", "pool-connection"), CancellationToken.None);
+        Assert.Equal(ActionStatus.Skipped, second.Status);
+        Assert.Contains(ShutdownChannel.CommandIdFor("miner"), second.Detail);
+        Assert.Single(_queue.Messages);
+
+        // Other sandboxes are unaffected; after expiry the sandbox can be ordered again (it may have been restarted).
+        Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(AlertFor("rl-env-7732", "other"), CancellationToken.None)).Status);
+        _time.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(AlertFor("rl-env-7731", "later"), CancellationToken.None)).Status);
     }
 
     [Fact]

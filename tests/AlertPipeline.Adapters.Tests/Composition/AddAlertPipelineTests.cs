@@ -1,0 +1,141 @@
+using System.Text;
+using AlertPipeline.Adapters.Detect;
+using AlertPipeline.Adapters.Enrich;
+using AlertPipeline.Adapters.Ingest;
+using AlertPipeline.Adapters.Respond;
+using AlertPipeline.Adapters.Respond.Channels.SendGrid;
+using AlertPipeline.Adapters.Respond.Channels.Teams;
+using AlertPipeline.Adapters.Storage;
+using AlertPipeline.Adapters.Tests.Storage;
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Enrich;
+using AlertPipeline.Core.Events;
+using AlertPipeline.Core.Ingest;
+using AlertPipeline.Core.Pipeline;
+using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Shutdown;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using WireMock.Server;
+using MockRequest = WireMock.RequestBuilders.Request;
+using MockResponse = WireMock.ResponseBuilders.Response;
+
+namespace AlertPipeline.Adapters.Tests.Composition;
+
+/// <summary>
+/// The one composition, configured as in Azure: Table and Queue storage on Azurite, SendGrid and Teams on a loopback
+/// HTTP server. An event goes in; the alert, the email, the card and the signed command come out, once.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
+{
+    private const string SigningKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    private const string RuleId = "7c1e5a52-1d1b-4c55-9d43-0d5c6b1e2f10";
+    private const string MinerRule = $"""
+        title: Miner process in a sandbox
+        id: {RuleId}
+        logsource:
+          category: process_creation
+          product: linux
+        detection:
+          selection:
+            process.name: xmrig
+          condition: selection
+        level: critical
+        """;
+
+    private readonly WireMockServer _http = WireMockServer.Start();
+
+    public void Dispose()
+    {
+        _http.Stop();
+        _http.Dispose();
+    }
+
+    private ServiceProvider Compose(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddAlertPipeline(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+    }
+
+    private Dictionary<string, string?> AzureLikeSettings(string commandQueue) => new()
+    {
+        [StorageNames.Setting] = azurite.ConnectionString,
+        ["Channels:Email:ApiKey"] = "SG.test-key-not-a-secret",
+        ["Channels:Email:From"] = "alerts@example.com",
+        ["Channels:Email:To"] = "oncall@example.com",
+        ["Channels:Email:Host"] = _http.Url,
+        ["Channels:Teams:WebhookUrl"] = _http.Url + "/workflows/alerts?sig=not-a-secret",
+        ["Shutdown:SigningKey"] = SigningKey,
+        ["Shutdown:KeyId"] = "k1",
+        ["Shutdown:DefaultQueue"] = commandQueue,
+    };
+
+    [Fact]
+    public void Without_settings_everything_is_in_memory_and_no_channel_is_registered()
+    {
+        using var provider = Compose([]);
+
+        Assert.IsType<InMemoryRuleStore>(provider.GetRequiredService<IRuleStore>());
+        Assert.IsType<InMemoryAlertStore>(provider.GetRequiredService<IAlertStore>());
+        Assert.IsType<InMemoryDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
+        Assert.IsType<InMemoryShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
+        Assert.Empty(provider.GetServices<INotificationChannel>());
+    }
+
+    [Fact]
+    public void Storage_and_channel_settings_select_the_azure_edges()
+    {
+        using var provider = Compose(AzureLikeSettings("unused"));
+
+        Assert.IsType<TableRuleStore>(provider.GetRequiredService<IRuleStore>());
+        Assert.IsType<TableAlertStore>(provider.GetRequiredService<IAlertStore>());
+        Assert.IsType<TableDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
+        Assert.IsType<TableSandboxInventory>(provider.GetRequiredService<ISandboxInventory>());
+        Assert.IsType<QueueShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
+        var channels = provider.GetServices<INotificationChannel>().ToDictionary(c => c.Name);
+        Assert.IsType<SendGridChannel>(channels["email"]);
+        Assert.IsType<TeamsChannel>(channels["teams"]);
+        Assert.IsType<ShutdownChannel>(channels["shutdown"]);
+    }
+
+    [Fact]
+    public async Task An_event_becomes_one_stored_alert_one_email_one_card_and_one_signed_command_even_when_redelivered()
+    {
+        _http.Given(MockRequest.Create().WithPath("/v3/mail/send").UsingPost())
+            .RespondWith(MockResponse.Create().WithStatusCode(202).WithHeader("X-Message-Id", "m-1"));
+        _http.Given(MockRequest.Create().WithPath("/workflows/alerts").UsingPost())
+            .RespondWith(MockResponse.Create().WithStatusCode(202));
+        var commandQueue = AzuriteFixture.UniqueQueueName("cmd");
+        using var provider = Compose(AzureLikeSettings(commandQueue));
+        await provider.GetRequiredService<IRuleStore>().UpsertAsync(
+            new RuleRecord("composition", RuleId, "Miner process in a sandbox", "critical", true, RuleMode.Enforce, MinerRule, DateTimeOffset.UnixEpoch),
+            CancellationToken.None);
+        var sandboxId = "sbx-" + Guid.NewGuid().ToString("N")[..8];
+        await ((TableSandboxInventory)provider.GetRequiredService<ISandboxInventory>()).UpsertAsync(
+            new SandboxRecord { Id = sandboxId, Team = "rl" }, CancellationToken.None);
+        var body = $$$"""{"@timestamp":"2025-11-14T03:14:51Z","event":{"category":"process","type":"start"},"sandbox":{"id":"{{{sandboxId}}}"},"process":{"name":"xmrig","pid":7}}""";
+        var batch = new[] { new TelemetryMessage(Encoding.UTF8.GetBytes(body), "sandbox-telemetry/0", 42, DateTimeOffset.UnixEpoch) };
+        var pipeline = provider.GetRequiredService<TelemetryPipeline>();
+
+        var first = await pipeline.ProcessAsync(batch, CancellationToken.None);
+        await pipeline.ProcessAsync(batch, CancellationToken.None); // at-least-once: the host may deliver it again
+
+        var raised = Assert.Single(first.Alerts);
+        var stored = await provider.GetRequiredService<IAlertStore>().GetAsync(raised.AlertId, CancellationToken.None);
+        Assert.NotNull(stored);
+        Assert.Equal(1, stored.EventCount);
+        Assert.All(["email", "teams", "shutdown"], channel => Assert.Equal(ActionStatus.Sent, stored.ActionFor(channel)!.Status));
+        Assert.Single(_http.LogEntries, e => e.RequestMessage.Path == "/v3/mail/send");
+        Assert.Single(_http.LogEntries, e => e.RequestMessage.Path == "/workflows/alerts");
+
+        var messages = (await azurite.QueueService.GetQueueClient(commandQueue).ReceiveMessagesAsync(32)).Value;
+        var message = Assert.Single(messages);
+        var command = provider.GetRequiredService<CommandSigner>().Verify(message.Body.ToString(), out var reason);
+        Assert.Equal("ok", reason);
+        Assert.Equal(sandboxId, command!.SandboxId);
+        Assert.Equal(raised.AlertId, command.AlertId);
+    }
+}
