@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AlertPipeline.Cli.Tests.Commands;
+
+/// <summary>
+/// The README's first command: the recorded ROME incident replayed through the real pipeline with the default rule
+/// pack. Its alerts are compared with a reviewed golden file, so a change to a rule, a format or the responder that
+/// changes what an operator would see shows up as a diff. Regenerate with ALERTPIPELINE_UPDATE_GOLDEN=1.
+/// </summary>
+public sealed class RomeIncidentReplayTests
+{
+    private static readonly string Samples = Path.Combine(CliRun.RepoRoot, "samples", "rome-incident");
+    private static readonly string GoldenPath = Path.Combine(CliRun.RepoRoot, "tests", "AlertPipeline.Cli.Tests", "Commands", "rome-incident.golden.jsonl");
+
+    private static Task<CliRun> ReplayAsync(params string[] extra) => CliRun.RunAsync(
+    [
+        "replay",
+        Path.Combine(Samples, "sandbox-telemetry.jsonl"),
+        Path.Combine(Samples, "firewall.jsonl"),
+        "--inventory", Path.Combine(Samples, "inventory.json"),
+        "--rules", Path.Combine(CliRun.RepoRoot, "rules"),
+        .. extra,
+    ]);
+
+    [Fact]
+    public async Task Alerts_match_the_reviewed_golden_file()
+    {
+        var run = await ReplayAsync("--output", "json");
+        Assert.Equal(0, run.ExitCode);
+
+        // Shutdown details carry the wall-clock expiry of the command; everything else is a function of the input.
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+        {
+            var alert = JsonNode.Parse(line)!.AsObject();
+            foreach (var action in alert["actions"]!.AsArray())
+            {
+                if ((string?)action!["channel"] == "shutdown")
+                {
+                    action.AsObject().Remove("detail");
+                }
+            }
+
+            return alert.ToJsonString();
+        }).ToList();
+        var actual = string.Join('\n', lines) + "\n";
+
+        if (Environment.GetEnvironmentVariable("ALERTPIPELINE_UPDATE_GOLDEN") == "1")
+        {
+            await File.WriteAllTextAsync(GoldenPath, actual);
+        }
+
+        Assert.Equal(await File.ReadAllTextAsync(GoldenPath), actual);
+    }
+
+    [Fact]
+    public async Task The_escape_is_caught_and_the_sandbox_is_ordered_down_once()
+    {
+        var run = await ReplayAsync("--output", "json");
+
+        var alerts = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var titles = alerts.Select(a => a.GetProperty("title").GetString()!).ToList();
+
+        // The three things the ROME agent did: mine on the GPUs, tunnel out over SSH, probe the network / metadata.
+        Assert.Contains(titles, t => t.Contains("Miner", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(titles, t => t.Contains("SSH Reverse", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(titles, t => t.Contains("Metadata", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(alerts, a => a.GetProperty("ruleId").GetString() is not null && a.GetProperty("sandboxId").GetString() == "rl-env-7731"
+            && a.GetProperty("title").GetString()!.StartsWith("Firewall", StringComparison.Ordinal));
+
+        var shutdowns = alerts.SelectMany(a => a.GetProperty("actions").EnumerateArray())
+            .Where(a => a.GetProperty("channel").GetString() == "shutdown").ToList();
+        Assert.True(shutdowns.Count > 1, "several critical rules fire on the incident");
+        Assert.Single(shutdowns, s => s.GetProperty("status").GetString() == "printed");
+        Assert.All(shutdowns.Where(s => s.GetProperty("status").GetString() != "printed"),
+            s => Assert.StartsWith("already ordered", s.GetProperty("detail").GetString(), StringComparison.Ordinal));
+        Assert.Contains("rejected 0", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Table_output_shows_the_email_card_and_signed_command_it_would_send()
+    {
+        var run = await ReplayAsync();
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Subject: [CRITICAL]", run.Stdout);
+        Assert.Contains("\"type\":\"AdaptiveCard\"", run.Stdout);
+        Assert.Contains("queue sandbox-commands: {\"commandId\":", run.Stdout);
+        Assert.Contains("\"signature\":", run.Stdout);
+    }
+}
