@@ -111,7 +111,8 @@ public static class Workload
 
         var rulesDir = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "rules", "default");
         return Directory.EnumerateFiles(rulesDir, "*.yml")
-            .Select(f => new RuleRecord("default", Path.GetFileNameWithoutExtension(f), "", "", true, RuleMode.Enforce, File.ReadAllText(f), Start))
+            .Select(File.ReadAllText)
+            .Select(yaml => new RuleRecord("default", Core.Detect.Sigma.SigmaRuleCompiler.Compile(yaml).Id, "", "", true, RuleMode.Enforce, yaml, Start))
             .ToList();
     }
 }

@@ -38,6 +38,13 @@ public class EndToEndBenchmarks
         _messages = Workload.EcsJsonLinesAsMessages(Events)
             .Select((body, i) => new TelemetryMessage(body, "bench/0", i, Workload.Start))
             .ToArray();
+
+        // A pipeline whose rules failed to load would be fast and meaningless: require the pack and its alerts.
+        var first = await _pipeline.ProcessAsync(_messages, CancellationToken.None);
+        if (first.Alerts.Count == 0)
+        {
+            throw new InvalidOperationException("the bundled pack raised no alert on the workload; the benchmark would measure nothing");
+        }
     }
 
     [Benchmark(OperationsPerInvoke = Events)]

@@ -8,14 +8,15 @@ namespace AlertPipeline.Core.Ingest;
 /// </summary>
 public sealed class TelemetryIngestor
 {
-    private readonly IReadOnlyList<ITelemetryFormat> _formats;
+    private readonly ITelemetryFormat[] _formats;
 
     /// <summary>Creates an ingestor over <paramref name="formats"/> (default: <see cref="TelemetryFormats.All"/>).</summary>
-    public TelemetryIngestor(IReadOnlyList<ITelemetryFormat>? formats = null) => _formats = formats ?? TelemetryFormats.All;
+    public TelemetryIngestor(IReadOnlyList<ITelemetryFormat>? formats = null) => _formats = [.. formats ?? TelemetryFormats.All];
 
     /// <summary>The format that would parse <paramref name="body"/>, or null.</summary>
     public ITelemetryFormat? Detect(ReadOnlySpan<byte> body)
     {
+        // An array, not the interface: enumerating an IReadOnlyList allocates an enumerator per message.
         foreach (var format in _formats)
         {
             if (format.CanParse(body))

@@ -61,4 +61,36 @@ public sealed class TelemetryIngestorTests
             Enumerable.Range(0, first.Count).Select(first.Position),
             Enumerable.Range(0, second.Count).Select(second.Position));
     }
+
+    [Theory]
+    [InlineData("ecs")]
+    [InlineData("azure-firewall")]
+    public void Ingesting_into_a_warm_batch_does_not_allocate_per_event(string format)
+    {
+        // Allocation, not time: a per-event allocation would show as thousands of bytes over 500 events.
+        var bodies = format == "ecs"
+            ? Enumerable.Range(0, 500).Select(i => Encoding.UTF8.GetBytes(
+                $$$"""{"@timestamp":"2025-11-14T03:20:{{{i % 60:00}}}.{{{i % 1000:000}}}Z","event":{"category":["process"],"type":["start"]},"sandbox":{"id":"rl-env-{{{i % 40}}}","run_id":"ppo-0110"},"process":{"pid":{{{1000 + i}}},"name":"python","command_line":"python train.py --epoch {{{i}}}"},"destination":{"ip":"10.40.78.{{{i % 200}}}","port":29500},"gpu":{"utilization":{{{i % 100}}}.5}}"""))
+                .ToArray()
+            : [Encoding.UTF8.GetBytes("{\"records\":[" + string.Join(',', Enumerable.Range(0, 500).Select(i =>
+                $$$"""{"category":"AzureFirewallNetworkRule","time":"2025-11-14T03:20:02.1000000Z","resourceId":"/X/AZUREFIREWALLS/FW-1","operationName":"AzureFirewallNetworkRuleLog","properties":{"msg":"TCP request from 10.0.1.{{{i % 250}}}:{{{40000 + i}}} to 203.0.113.7:3333. Action: Deny."}}""")) + "]}")];
+        var batch = new EventBatch(500);
+        void IngestAll()
+        {
+            batch.Clear();
+            for (var i = 0; i < bodies.Length; i++)
+            {
+                Ingestor.Ingest(new TelemetryMessage(bodies[i], StreamName, i, DateTimeOffset.UnixEpoch), batch);
+            }
+        }
+
+        IngestAll();
+        IngestAll();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        IngestAll();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(500, batch.Count);
+        Assert.InRange(allocated, 0, 999);
+    }
 }
