@@ -70,7 +70,11 @@ public sealed partial class RuleSetProvider
         {
             // Keep the previous rules rather than run blind; with none yet, run with none and retry next call.
             LogRuleStoreReadFailed(ex);
-            Volatile.Write(ref _current, _current ?? RuleSet.Empty);
+            if (_current is null)
+            {
+                // Nothing loaded yet: run this batch with no rules and try the store again on the next call.
+                return RuleSet.Empty;
+            }
         }
 
         Interlocked.Exchange(ref _loadedAt, _time.GetTimestamp());

@@ -110,15 +110,7 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
             .RespondWith(MockResponse.Create().WithStatusCode(202));
         var commandQueue = AzuriteFixture.UniqueQueueName("cmd");
         using var provider = Compose(AzureLikeSettings(commandQueue));
-        await provider.GetRequiredService<IRuleStore>().UpsertAsync(
-            new RuleRecord("composition", RuleId, "Miner process in a sandbox", "critical", true, RuleMode.Enforce, MinerRule, DateTimeOffset.UnixEpoch),
-            CancellationToken.None);
-        var sandboxId = "sbx-" + Guid.NewGuid().ToString("N")[..8];
-        await ((TableSandboxInventory)provider.GetRequiredService<ISandboxInventory>()).UpsertAsync(
-            new SandboxRecord { Id = sandboxId, Team = "rl" }, CancellationToken.None);
-        var body = $$$"""{"@timestamp":"2025-11-14T03:14:51Z","event":{"category":"process","type":"start"},"sandbox":{"id":"{{{sandboxId}}}"},"process":{"name":"xmrig","pid":7}}""";
-        var batch = new[] { new TelemetryMessage(Encoding.UTF8.GetBytes(body), "sandbox-telemetry/0", 42, DateTimeOffset.UnixEpoch) };
-        var pipeline = provider.GetRequiredService<TelemetryPipeline>();
+        var (pipeline, batch) = await MinerBatchAsync(provider);
 
         var first = await pipeline.ProcessAsync(batch, CancellationToken.None);
         await pipeline.ProcessAsync(batch, CancellationToken.None); // at-least-once: the host may deliver it again
@@ -135,7 +127,53 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         var message = Assert.Single(messages);
         var command = provider.GetRequiredService<CommandSigner>().Verify(message.Body.ToString(), out var reason);
         Assert.Equal("ok", reason);
-        Assert.Equal(sandboxId, command!.SandboxId);
+        Assert.Equal(raised.SandboxId, command!.SandboxId);
         Assert.Equal(raised.AlertId, command.AlertId);
+    }
+
+    [Fact]
+    public async Task A_failing_SendGrid_is_recorded_on_the_alert_loses_nothing_else_and_is_retried_on_redelivery()
+    {
+        _http.Given(MockRequest.Create().WithPath("/v3/mail/send").UsingPost())
+            .RespondWith(MockResponse.Create().WithStatusCode(503).WithBody("upstream unavailable"));
+        _http.Given(MockRequest.Create().WithPath("/workflows/alerts").UsingPost())
+            .RespondWith(MockResponse.Create().WithStatusCode(202));
+        using var provider = Compose(AzureLikeSettings(AzuriteFixture.UniqueQueueName("cmd")));
+        var (pipeline, batch) = await MinerBatchAsync(provider);
+
+        var first = Assert.Single((await pipeline.ProcessAsync(batch, CancellationToken.None)).Alerts);
+
+        var email = first.ActionFor("email")!;
+        Assert.Equal(ActionStatus.Failed, email.Status);
+        Assert.Equal(1, email.Attempts);
+        Assert.Contains("503", email.Detail, StringComparison.Ordinal);
+        Assert.Equal(ActionStatus.Sent, first.ActionFor("teams")!.Status);
+        Assert.Equal(ActionStatus.Sent, first.ActionFor("shutdown")!.Status);
+        var stored = await provider.GetRequiredService<IAlertStore>().GetAsync(first.AlertId, CancellationToken.None);
+        Assert.Equal(ActionStatus.Failed, stored!.ActionFor("email")!.Status);
+
+        // SendGrid recovers; the host redelivers the batch: the email goes out, nothing else is repeated.
+        _http.Reset();
+        _http.Given(MockRequest.Create().WithPath("/v3/mail/send").UsingPost())
+            .RespondWith(MockResponse.Create().WithStatusCode(202));
+        var second = Assert.Single((await pipeline.ProcessAsync(batch, CancellationToken.None)).Alerts);
+
+        Assert.Equal(ActionStatus.Sent, second.ActionFor("email")!.Status);
+        Assert.Equal(2, second.ActionFor("email")!.Attempts);
+        Assert.Equal(1, second.EventCount);
+        Assert.Single(_http.LogEntries);
+    }
+
+    private async Task<(TelemetryPipeline Pipeline, TelemetryMessage[] Batch)> MinerBatchAsync(ServiceProvider provider)
+    {
+        await provider.GetRequiredService<IRuleStore>().UpsertAsync(
+            new RuleRecord("composition", RuleId, "Miner process in a sandbox", "critical", true, RuleMode.Enforce, MinerRule, DateTimeOffset.UnixEpoch),
+            CancellationToken.None);
+        var sandboxId = "sbx-" + Guid.NewGuid().ToString("N")[..8];
+        await ((TableSandboxInventory)provider.GetRequiredService<ISandboxInventory>()).UpsertAsync(
+            new SandboxRecord { Id = sandboxId, Team = "rl" }, CancellationToken.None);
+        var body = $$$"""{"@timestamp":"2025-11-14T03:14:51Z","event":{"category":"process","type":"start"},"sandbox":{"id":"{{{sandboxId}}}"},"process":{"name":"xmrig","pid":7}}""";
+        return (provider.GetRequiredService<TelemetryPipeline>(),
+            [new TelemetryMessage(Encoding.UTF8.GetBytes(body), "sandbox-telemetry/0", 42, DateTimeOffset.UnixEpoch)]);
     }
 }

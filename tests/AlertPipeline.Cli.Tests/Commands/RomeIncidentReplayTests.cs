@@ -68,6 +68,10 @@ public sealed class RomeIncidentReplayTests
         Assert.Contains(alerts, a => a.GetProperty("ruleId").GetString() is not null && a.GetProperty("sandboxId").GetString() == "rl-env-7731"
             && a.GetProperty("title").GetString()!.StartsWith("Firewall", StringComparison.Ordinal));
 
+        // The samples carry benign background from other sandboxes (installs, downloads, checkpoints, NCCL traffic).
+        Assert.All(alerts, a => Assert.Equal("rl-env-7731", a.GetProperty("sandboxId").GetString()));
+        Assert.Contains("rl-env-7732", await File.ReadAllTextAsync(Path.Combine(Samples, "sandbox-telemetry.jsonl")));
+
         var shutdowns = alerts.SelectMany(a => a.GetProperty("actions").EnumerateArray())
             .Where(a => a.GetProperty("channel").GetString() == "shutdown").ToList();
         Assert.True(shutdowns.Count > 1, "several critical rules fire on the incident");
