@@ -56,6 +56,19 @@ public sealed class ShutdownChannel(
         }
 
         var now = _time.GetUtcNow();
+        var order = new ShutdownCommand
+        {
+            CommandId = CommandIdFor(alert.AlertId),
+            SandboxId = sandbox.Id,
+            AlertId = alert.AlertId,
+            RuleId = alert.RuleId,
+            Reason = SafeText.Clean(alert.Title, 200),
+            IssuedAt = now,
+            ExpiresAt = now + options.CommandLifetime,
+        };
+
+        // The standing order and the cap are checked and taken under one lock, so two alerts for one sandbox
+        // arriving together still produce one command.
         lock (_recent)
         {
             if (_standing.TryGetValue(sandbox.Id, out var standing) && standing.ExpiresAt > now)
@@ -71,23 +84,10 @@ public sealed class ShutdownChannel(
             }
 
             _recent.Add(now);
+            _standing[sandbox.Id] = order;
         }
 
-        var command = signer.Sign(new ShutdownCommand
-        {
-            CommandId = CommandIdFor(alert.AlertId),
-            SandboxId = sandbox.Id,
-            AlertId = alert.AlertId,
-            RuleId = alert.RuleId,
-            Reason = SafeText.Clean(alert.Title, 200),
-            IssuedAt = now,
-            ExpiresAt = now + options.CommandLifetime,
-        });
-        lock (_recent)
-        {
-            _standing[sandbox.Id] = command;
-        }
-
+        var command = signer.Sign(order);
         var queueName = sandbox.CommandQueue ?? options.DefaultQueue;
         try
         {
