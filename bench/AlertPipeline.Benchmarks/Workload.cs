@@ -111,8 +111,7 @@ public static class Workload
 
         var rulesDir = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "rules", "default");
         return Directory.EnumerateFiles(rulesDir, "*.yml")
-            .Select(File.ReadAllText)
-            .Select(yaml => new RuleRecord("default", Core.Detect.Sigma.SigmaRuleCompiler.Compile(yaml).Id, "", "", true, RuleMode.Enforce, yaml, Start))
+            .Select(file => RuleRecord.FromSigma("default", File.ReadAllText(file), RuleMode.Enforce, Start))
             .ToList();
     }
 }

@@ -1,5 +1,4 @@
 using AlertPipeline.Core.Detect;
-using AlertPipeline.Core.Detect.Sigma;
 
 namespace AlertPipeline.Cli.Commands;
 
@@ -55,8 +54,7 @@ internal static class RulePack
 
         try
         {
-            var rule = SigmaRuleCompiler.Compile(yaml);
-            return new RuleFile(path, new RuleRecord(pack, rule.Id, rule.Title, rule.Level.ToSigma(), true, mode, yaml, time.GetUtcNow()), null);
+            return new RuleFile(path, RuleRecord.FromSigma(pack, yaml, mode, time.GetUtcNow()), null);
         }
         catch (RuleCompileException ex)
         {

@@ -16,4 +16,15 @@ public sealed record RuleRecord(
 {
     /// <summary>The store's concurrency token; null for a record not yet stored.</summary>
     public string? ETag { get; init; }
+
+    /// <summary>
+    /// The row for a Sigma rule: compiled once to check it and to take the key (its Sigma id), title and level
+    /// from the YAML, so a row always agrees with the rule it holds. Enabled.
+    /// </summary>
+    /// <exception cref="RuleCompileException">The YAML is not a rule this compiler accepts.</exception>
+    public static RuleRecord FromSigma(string pack, string yaml, RuleMode mode, DateTimeOffset updatedAt)
+    {
+        var rule = Sigma.SigmaRuleCompiler.Compile(yaml);
+        return new RuleRecord(pack, rule.Id, rule.Title, rule.Level.ToSigma(), true, mode, yaml, updatedAt);
+    }
 }

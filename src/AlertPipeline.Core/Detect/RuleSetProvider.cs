@@ -72,7 +72,6 @@ public sealed partial class RuleSetProvider
             LogRuleStoreReadFailed(ex);
             if (_current is null)
             {
-                // Nothing loaded yet: run this batch with no rules and try the store again on the next call.
                 return RuleSet.Empty;
             }
         }

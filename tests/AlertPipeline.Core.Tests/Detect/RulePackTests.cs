@@ -36,8 +36,7 @@ public sealed partial class RulePackTests
         foreach (var name in RuleFileNames())
         {
             var yaml = File.ReadAllText(Path.Combine(PackDirectory, name));
-            var rule = SigmaRuleCompiler.Compile(yaml);
-            rows.Add((name, new RuleRecord("default", rule.Id, rule.Title, rule.Level.ToSigma(), true, RuleMode.Enforce, yaml, DateTimeOffset.UnixEpoch)));
+            rows.Add((name, RuleRecord.FromSigma("default", yaml, RuleMode.Enforce, DateTimeOffset.UnixEpoch)));
         }
 
         return rows;
