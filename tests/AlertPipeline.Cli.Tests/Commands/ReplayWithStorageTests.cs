@@ -9,19 +9,9 @@ namespace AlertPipeline.Cli.Tests.Commands;
 /// </summary>
 public sealed class ReplayWithStorageTests : IClassFixture<AzuriteFixture>
 {
-    private static readonly string Samples = Path.Combine(CliRun.RepoRoot, "samples", "rome-incident");
     private readonly AzuriteFixture _azurite;
 
     public ReplayWithStorageTests(AzuriteFixture azurite) => _azurite = azurite;
-
-    private Task<CliRun> ReplayAsync(params string[] extra) => CliRun.RunAsync(
-    [
-        "replay",
-        Path.Combine(Samples, "sandbox-telemetry.jsonl"),
-        Path.Combine(Samples, "firewall.jsonl"),
-        "--inventory", Path.Combine(Samples, "inventory.json"),
-        .. extra,
-    ]);
 
     private static List<(string AlertId, long Events)> Alerts(CliRun run) => run.Stdout
         .Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -39,9 +29,9 @@ public sealed class ReplayWithStorageTests : IClassFixture<AzuriteFixture>
         var ruleFiles = Directory.GetFiles(Path.Combine(CliRun.RepoRoot, "rules", "default"), "*.yml").Length;
         Assert.Equal(ruleFiles, list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.StartsWith("default", StringComparison.Ordinal)));
 
-        var embedded = await ReplayAsync("--rules", Path.Combine(CliRun.RepoRoot, "rules"), "--output", "json");
-        var stored = await ReplayAsync("--storage", _azurite.ConnectionString, "--output", "json");
-        var again = await ReplayAsync("--storage", _azurite.ConnectionString, "--output", "json");
+        var embedded = await RomeIncidentSample.ReplayAsync("--rules", Path.Combine(CliRun.RepoRoot, "rules"), "--output", "json");
+        var stored = await RomeIncidentSample.ReplayAsync("--storage", _azurite.ConnectionString, "--output", "json");
+        var again = await RomeIncidentSample.ReplayAsync("--storage", _azurite.ConnectionString, "--output", "json");
 
         Assert.True(stored.ExitCode == 0, stored.Stderr);
         Assert.NotEmpty(Alerts(stored));

@@ -10,18 +10,10 @@ namespace AlertPipeline.Cli.Tests.Commands;
 /// </summary>
 public sealed class RomeIncidentReplayTests
 {
-    private static readonly string Samples = Path.Combine(CliRun.RepoRoot, "samples", "rome-incident");
     private static readonly string GoldenPath = Path.Combine(CliRun.RepoRoot, "tests", "AlertPipeline.Cli.Tests", "Commands", "rome-incident.golden.jsonl");
 
-    private static Task<CliRun> ReplayAsync(params string[] extra) => CliRun.RunAsync(
-    [
-        "replay",
-        Path.Combine(Samples, "sandbox-telemetry.jsonl"),
-        Path.Combine(Samples, "firewall.jsonl"),
-        "--inventory", Path.Combine(Samples, "inventory.json"),
-        "--rules", Path.Combine(CliRun.RepoRoot, "rules"),
-        .. extra,
-    ]);
+    private static Task<CliRun> ReplayAsync(params string[] extra)
+        => RomeIncidentSample.ReplayAsync(["--rules", Path.Combine(CliRun.RepoRoot, "rules"), .. extra]);
 
     [Fact]
     public async Task Alerts_match_the_reviewed_golden_file()
@@ -70,7 +62,7 @@ public sealed class RomeIncidentReplayTests
 
         // The samples carry benign background from other sandboxes (installs, downloads, checkpoints, NCCL traffic).
         Assert.All(alerts, a => Assert.Equal("rl-env-7731", a.GetProperty("sandboxId").GetString()));
-        Assert.Contains("rl-env-7732", await File.ReadAllTextAsync(Path.Combine(Samples, "sandbox-telemetry.jsonl")));
+        Assert.Contains("rl-env-7732", await File.ReadAllTextAsync(Path.Combine(RomeIncidentSample.Folder, "sandbox-telemetry.jsonl")));
 
         var shutdowns = alerts.SelectMany(a => a.GetProperty("actions").EnumerateArray())
             .Where(a => a.GetProperty("channel").GetString() == "shutdown").ToList();

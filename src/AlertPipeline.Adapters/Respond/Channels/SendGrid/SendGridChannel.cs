@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond;
@@ -86,7 +84,7 @@ public sealed partial class SendGridChannel : INotificationChannel
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // Our timeout or HttpClient.Timeout, not the caller giving up.
-            result = ChannelResult.Failed($"timeout after {_options.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (retryable)");
+            result = ChannelHttp.TimedOut(_options.Timeout);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -169,15 +167,9 @@ public sealed partial class SendGridChannel : INotificationChannel
             return ChannelResult.Sent(messageId is null ? $"HTTP {status}" : $"HTTP {status}, X-Message-Id {SafeText.Log(messageId)}");
         }
 
+        // 400/401/403/413 mean the key, sender identity or message is wrong: not retryable.
         var error = await ErrorMessageAsync(response.Body, cancellationToken).ConfigureAwait(false);
-        var suffix = error is null ? string.Empty : $": {error}";
-        if (ChannelHttp.IsRetryable(status))
-        {
-            return ChannelResult.Failed($"HTTP {status} (retryable){ChannelHttp.RetryAfter(response.Headers)}{suffix}");
-        }
-
-        // 400/401/403/413: the key, sender identity or message is wrong; retrying the same request will not help.
-        return ChannelResult.Failed($"HTTP {status} (not retryable){suffix}");
+        return ChannelHttp.Failure(status, response.Headers, error);
     }
 
     // SendGrid errors look like {"errors":[{"message":"…","field":"…"}]}; the first message is enough to act on.
@@ -218,27 +210,4 @@ public sealed partial class SendGridChannel : INotificationChannel
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Debug, Message = "Email for alert {AlertId}: {Status} {Detail}")]
     private static partial void LogOutcome(ILogger logger, string alertId, ActionStatus status, string? detail);
-}
-
-/// <summary>HTTP outcome rules shared by the email and Teams channels.</summary>
-internal static class ChannelHttp
-{
-    /// <summary>429 and 5xx are worth retrying; other failures will fail the same way again.</summary>
-    public static bool IsRetryable(int status) => status == 429 || status >= 500;
-
-    /// <summary><c>, Retry-After 30s</c> (or an absolute time) when the response asked for a delay, else empty.</summary>
-    public static string RetryAfter(HttpResponseHeaders? headers)
-    {
-        var retry = headers?.RetryAfter;
-        if (retry?.Delta is { } delta)
-        {
-            return $", Retry-After {((long)delta.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s";
-        }
-
-        return retry?.Date is { } date ? $", Retry-After {AlertLinks.Iso(date)}" : string.Empty;
-    }
-
-    /// <summary>The first value of header <paramref name="name"/>, or null.</summary>
-    public static string? Header(HttpResponseHeaders? headers, string name)
-        => headers is not null && headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 }

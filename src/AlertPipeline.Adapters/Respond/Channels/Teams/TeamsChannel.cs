@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Core.Respond;
@@ -75,20 +74,16 @@ public sealed partial class TeamsChannel : INotificationChannel
                 // Workflows answers 202: accepted for the flow to post, which it does asynchronously.
                 result = ChannelResult.Sent($"HTTP {status}");
             }
-            else if (ChannelHttp.IsRetryable(status))
-            {
-                result = ChannelResult.Failed($"HTTP {status} (retryable){ChannelHttp.RetryAfter(response.Headers)}");
-            }
             else
             {
-                // 400 (card rejected), 401/403/404 (flow deleted or URL revoked), 413 (too large): a retry fails the same way.
-                result = ChannelResult.Failed($"HTTP {status} (not retryable)");
+                // 400 (card rejected), 401/403/404 (flow deleted or URL revoked), 413 (too large) are not retryable.
+                result = ChannelHttp.Failure(status, response.Headers);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // Our timeout or HttpClient.Timeout, not the caller giving up.
-            result = ChannelResult.Failed($"timeout after {_options.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (retryable)");
+            result = ChannelHttp.TimedOut(_options.Timeout);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

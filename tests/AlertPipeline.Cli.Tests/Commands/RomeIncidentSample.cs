@@ -1,0 +1,17 @@
+namespace AlertPipeline.Cli.Tests.Commands;
+
+/// <summary>The recorded incident under <c>samples/rome-incident</c>, replayed as the README does.</summary>
+internal static class RomeIncidentSample
+{
+    public static string Folder { get; } = Path.Combine(CliRun.RepoRoot, "samples", "rome-incident");
+
+    /// <summary><c>replay</c> of both telemetry files with the sample inventory, plus <paramref name="extra"/> arguments.</summary>
+    public static Task<CliRun> ReplayAsync(params string[] extra) => CliRun.RunAsync(
+    [
+        "replay",
+        Path.Combine(Folder, "sandbox-telemetry.jsonl"),
+        Path.Combine(Folder, "firewall.jsonl"),
+        "--inventory", Path.Combine(Folder, "inventory.json"),
+        .. extra,
+    ]);
+}
