@@ -6,6 +6,7 @@ using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Adapters.Respond.Channels.Teams;
 using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Correlation;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
@@ -37,6 +38,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(pipelineOptions);
         services.TryAddSingleton(configuration.GetSection("Responder").Get<ResponderOptions>() ?? new ResponderOptions());
         services.TryAddSingleton(configuration.GetSection("Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions());
+        services.TryAddSingleton(configuration.GetSection("Correlation").Get<CorrelationOptions>() ?? new CorrelationOptions());
 
         // Stores: Azure Storage when configured, else in memory (embedded mode, tests, replay).
         if (StorageClients.IsTableStorageConfigured(configuration))
@@ -44,6 +46,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton(_ => StorageClients.CreateTableServiceClient(configuration));
             services.TryAddSingleton<IRuleStore>(sp => new TableRuleStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IAlertStore>(sp => new TableAlertStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<ICorrelationStateStore>(sp => new TableCorrelationStateStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
                 sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
@@ -57,6 +60,7 @@ public static class ServiceCollectionExtensions
 
         services.TryAddSingleton<IRuleStore, InMemoryRuleStore>();
         services.TryAddSingleton<IAlertStore, InMemoryAlertStore>();
+        services.TryAddSingleton<ICorrelationStateStore, InMemoryCorrelationStateStore>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
@@ -86,10 +90,13 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new AlertResponder(
             sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<ResponsePolicy>(),
             sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertResponder>>()));
+        services.TryAddSingleton(sp => new CorrelationEngine(
+            sp.GetRequiredService<ICorrelationStateStore>(), sp.GetRequiredService<CorrelationOptions>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<CorrelationEngine>>()));
         services.TryAddSingleton(sp => new TelemetryPipeline(
             sp.GetRequiredService<TelemetryIngestor>(), sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<RuleSetProvider>(),
             sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<IDeadLetterStore>(), pipelineOptions,
-            sp.GetRequiredService<ILogger<TelemetryPipeline>>()));
+            sp.GetRequiredService<CorrelationEngine>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>()));
         return services;
     }
 

@@ -1,3 +1,4 @@
+using AlertPipeline.Core.Detect.Correlation;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Events;
@@ -34,7 +35,8 @@ public class EndToEndBenchmarks
             new RuleSetProvider(store, TimeSpan.FromHours(1)),
             new AlertResponder(new InMemoryAlertStore(), [], ResponsePolicy.Default),
             new InMemoryDeadLetterStore(),
-            new PipelineOptions());
+            new PipelineOptions(),
+            new CorrelationEngine(new InMemoryCorrelationStateStore()));
         _messages = Workload.EcsJsonLinesAsMessages(Events)
             .Select((body, i) => new TelemetryMessage(body, "bench/0", i, Workload.Start))
             .ToArray();

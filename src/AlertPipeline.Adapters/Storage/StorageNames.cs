@@ -18,6 +18,9 @@ public static class StorageNames
     /// <summary>Table of rejected events (PartitionKey = UTC write date <c>yyyyMMdd</c>).</summary>
     public const string DeadLettersTable = "deadletters";
 
+    /// <summary>Table of correlation state (PartitionKey = correlation rule id, RowKey = group key hash).</summary>
+    public const string CorrelationStateTable = "correlationstate";
+
     /// <summary>Table of the sandbox inventory (PartitionKey = <c>sandbox</c>, RowKey = sandbox id).</summary>
     public const string SandboxesTable = "sandboxes";
 

@@ -32,6 +32,12 @@ public sealed class CompiledRule
     /// <summary>The compiled predicate, log source included.</summary>
     public EventMatcher Matcher { get; }
 
+    /// <summary>Sigma <c>name</c>: how correlation rules may refer to this rule besides its id.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The correlation section, for a Sigma correlation rule; null for a rule over single events.</summary>
+    public Correlation.CorrelationDefinition? Correlation { get; init; }
+
     /// <summary>Sigma <c>status</c>.</summary>
     public string? Status { get; init; }
 
@@ -55,4 +61,18 @@ public sealed class CompiledRule
 
     /// <summary>True if event <paramref name="index"/> matches the rule.</summary>
     public bool Matches(EventBatch batch, int index) => Matcher.Matches(batch, index);
+}
+
+/// <summary>One document of a Sigma rule collection: its text and line in the file, and the rule or the error.</summary>
+public sealed record SigmaDocument(int Line, string Yaml, CompiledRule? Rule, RuleCompileException? Error);
+
+/// <summary>
+/// The matcher of a correlation rule: it never matches a single event, because a correlation is judged on the
+/// matches of the rules it names (see <see cref="Correlation.CorrelationEngine"/>).
+/// </summary>
+internal sealed class CorrelationOnlyMatcher : EventMatcher
+{
+    public static CorrelationOnlyMatcher Instance { get; } = new();
+
+    public override bool Matches(EventBatch batch, int index) => false;
 }

@@ -1,10 +1,18 @@
+using AlertPipeline.Core.Detect.Correlation;
 using AlertPipeline.Core.Detect.Sigma;
 using AlertPipeline.Core.Events;
 
 namespace AlertPipeline.Core.Detect;
 
 /// <summary>A compiled, enabled rule and how it was stored.</summary>
-public sealed record ActiveRule(string Pack, CompiledRule Rule, RuleMode Mode);
+public sealed record ActiveRule(string Pack, CompiledRule Rule, RuleMode Mode)
+{
+    /// <summary>
+    /// False for a rule that only feeds correlation rules (Sigma <c>generate: false</c>, the default): its matches
+    /// are counted by the correlations but raise no alert of their own.
+    /// </summary>
+    public bool Generates { get; init; } = true;
+}
 
 /// <summary>A stored rule that did not compile, reported and skipped so ingestion continues.</summary>
 public sealed record RuleLoadError(string Pack, string RuleId, int Line, int Column, string Problem)
@@ -22,19 +30,63 @@ public readonly record struct Detection(int RuleIndex, int EventIndex);
 /// </summary>
 public sealed class RuleSet
 {
-    private readonly ActiveRule[] _rules;
+    private static readonly (int Correlation, int Input)[] NoConsumers = [];
 
-    private RuleSet(ActiveRule[] rules, IReadOnlyList<RuleLoadError> errors)
+    private readonly ActiveRule[] _rules;
+    private readonly CompiledCorrelation[] _correlations;
+    private readonly (int Correlation, int Input)[][] _eventRuleConsumers;
+    private readonly (int Correlation, int Input)[][] _correlationConsumers;
+
+    private RuleSet(ActiveRule[] rules, CompiledCorrelation[] correlations, IReadOnlyList<RuleLoadError> errors)
     {
         _rules = rules;
+        _correlations = correlations;
         Errors = errors;
+        _eventRuleConsumers = new (int, int)[rules.Length][];
+        _correlationConsumers = new (int, int)[correlations.Length][];
+        var byEventRule = new List<(int, int)>[rules.Length];
+        var byCorrelation = new List<(int, int)>[correlations.Length];
+        for (var c = 0; c < correlations.Length; c++)
+        {
+            for (var i = 0; i < correlations[c].Inputs.Length; i++)
+            {
+                var input = correlations[c].Inputs[i];
+                if (input.EventRuleIndex >= 0)
+                {
+                    (byEventRule[input.EventRuleIndex] ??= []).Add((c, i));
+                }
+                else
+                {
+                    (byCorrelation[input.CorrelationIndex] ??= []).Add((c, i));
+                }
+            }
+        }
+
+        for (var r = 0; r < rules.Length; r++)
+        {
+            _eventRuleConsumers[r] = byEventRule[r]?.ToArray() ?? NoConsumers;
+        }
+
+        for (var c = 0; c < correlations.Length; c++)
+        {
+            _correlationConsumers[c] = byCorrelation[c]?.ToArray() ?? NoConsumers;
+        }
     }
 
     /// <summary>A set with no rules.</summary>
-    public static RuleSet Empty { get; } = new([], []);
+    public static RuleSet Empty { get; } = new([], [], []);
 
-    /// <summary>The enabled rules that compiled.</summary>
+    /// <summary>The enabled rules over single events that compiled.</summary>
     public IReadOnlyList<ActiveRule> Rules => _rules;
+
+    /// <summary>The enabled correlation rules that compiled and linked, inner (chained) correlations first.</summary>
+    public IReadOnlyList<CompiledCorrelation> Correlations => _correlations;
+
+    /// <summary>The correlations (and their input positions) that read event rule <paramref name="ruleIndex"/>.</summary>
+    internal ReadOnlySpan<(int Correlation, int Input)> ConsumersOfEventRule(int ruleIndex) => _eventRuleConsumers[ruleIndex];
+
+    /// <summary>The correlations (and their input positions) that read correlation <paramref name="correlationIndex"/>.</summary>
+    internal ReadOnlySpan<(int Correlation, int Input)> ConsumersOfCorrelation(int correlationIndex) => _correlationConsumers[correlationIndex];
 
     /// <summary>Rules that were skipped because they did not compile.</summary>
     public IReadOnlyList<RuleLoadError> Errors { get; }
@@ -43,6 +95,7 @@ public sealed class RuleSet
     public static RuleSet Compile(IEnumerable<RuleRecord> records)
     {
         var rules = new List<ActiveRule>();
+        var correlations = new List<ActiveRule>();
         var errors = new List<RuleLoadError>();
         foreach (var record in records)
         {
@@ -61,7 +114,7 @@ public sealed class RuleSet
                     continue;
                 }
 
-                rules.Add(new ActiveRule(record.Pack, compiled, record.Mode));
+                (compiled.Correlation is null ? rules : correlations).Add(new ActiveRule(record.Pack, compiled, record.Mode));
             }
             catch (RuleCompileException ex)
             {
@@ -69,11 +122,24 @@ public sealed class RuleSet
             }
         }
 
-        return new RuleSet([.. rules], errors);
+        var (eventRules, linked) = CorrelationLinker.Link(rules, correlations, errors);
+        return new RuleSet(eventRules, linked, errors);
     }
 
-    /// <summary>Builds a set from already compiled rules (tests, benchmarks).</summary>
-    public static RuleSet From(IEnumerable<ActiveRule> rules) => new([.. rules], []);
+    /// <summary>Builds a set from already compiled rules (tests, benchmarks); correlation rules are linked as in <see cref="Compile"/>.</summary>
+    public static RuleSet From(IEnumerable<ActiveRule> rules)
+    {
+        var all = rules.ToList();
+        var errors = new List<RuleLoadError>();
+        var (eventRules, linked) = CorrelationLinker.Link(
+            all.Where(r => r.Rule.Correlation is null).ToList(), all.Where(r => r.Rule.Correlation is not null).ToList(), errors);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("correlation rules do not link: " + string.Join("; ", errors), nameof(rules));
+        }
+
+        return new RuleSet(eventRules, linked, errors);
+    }
 
     /// <summary>Appends every (rule, event) match in <paramref name="batch"/> to <paramref name="detections"/>.</summary>
     public void Evaluate(EventBatch batch, List<Detection> detections)

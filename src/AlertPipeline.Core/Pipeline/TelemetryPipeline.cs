@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Correlation;
+using AlertPipeline.Core.Detect.Sigma;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Ingest;
@@ -21,6 +23,7 @@ public sealed partial class TelemetryPipeline
     private readonly SandboxSnapshotProvider _sandboxes;
     private readonly RuleSetProvider _rules;
     private readonly AlertResponder _responder;
+    private readonly CorrelationEngine _correlations;
     private readonly IDeadLetterStore _deadLetters;
     private readonly PipelineOptions _options;
     private readonly ILogger _logger;
@@ -34,8 +37,10 @@ public sealed partial class TelemetryPipeline
         AlertResponder responder,
         IDeadLetterStore deadLetters,
         PipelineOptions options,
+        CorrelationEngine correlations,
         ILogger<TelemetryPipeline>? logger = null)
     {
+        _correlations = correlations;
         _ingestor = ingestor;
         _sandboxes = sandboxes;
         _rules = rules;
@@ -72,17 +77,91 @@ public sealed partial class TelemetryPipeline
             var detections = new List<Detection>();
             ruleSet.Evaluate(batch, detections);
             var candidates = Group(batch, ruleSet, detections);
-            var alerts = candidates.Count == 0
-                ? []
-                : await _responder.RespondAsync(candidates, cancellationToken).ConfigureAwait(false);
+            var alerts = new List<Alert>();
+            if (candidates.Count > 0)
+            {
+                alerts.AddRange(await _responder.RespondAsync(candidates, cancellationToken).ConfigureAwait(false));
+            }
 
+            await _correlations.ProcessAsync(ruleSet, batch, detections, RespondToCorrelations, cancellationToken).ConfigureAwait(false);
             return new PipelineResult(batch.Count, rejected, alerts);
+
+            async Task RespondToCorrelations(IReadOnlyList<CorrelationFiring> firings, CancellationToken ct)
+            {
+                var correlationCandidates = firings.Select(f => CandidateFor(f, batch)).ToList();
+                alerts.AddRange(await _responder.RespondAsync(correlationCandidates, ct).ConfigureAwait(false));
+            }
         }
         finally
         {
             batch.Clear();
             _batchPool.Add(batch);
         }
+    }
+
+    /// <summary>
+    /// Judges fixed correlation windows that closed while no event arrived and deletes expired correlation state;
+    /// run by a timer. Returns the alerts it raised or updated.
+    /// </summary>
+    public async Task<IReadOnlyList<Alert>> SweepCorrelationsAsync(CancellationToken cancellationToken)
+    {
+        var ruleSet = await _rules.GetAsync(cancellationToken).ConfigureAwait(false);
+        var alerts = new List<Alert>();
+        await _correlations.SweepAsync(ruleSet, async (firings, ct) =>
+        {
+            var candidates = firings.Select(f => CandidateFor(f, batch: null)).ToList();
+            alerts.AddRange(await _responder.RespondAsync(candidates, ct).ConfigureAwait(false));
+        }, cancellationToken).ConfigureAwait(false);
+        return alerts;
+    }
+
+    /// <summary>
+    /// The alert of a correlation firing: one per (rule, group, episode or window), its count the correlation's,
+    /// its evidence the group, the window and the latest contributing event of this batch.
+    /// </summary>
+    private AlertCandidate CandidateFor(CorrelationFiring firing, EventBatch? batch)
+    {
+        var correlation = firing.Correlation;
+        var lastEvent = batch is null || firing.BatchEvents.Count == 0 ? -1 : firing.BatchEvents[^1];
+        string? sandboxId = null;
+        for (var g = 0; g < correlation.GroupNames.Count && sandboxId is null; g++)
+        {
+            if (SigmaFieldMap.TryResolve(correlation.GroupNames[g], out var field) && field == EcsField.SandboxId)
+            {
+                sandboxId = firing.GroupValues[g];
+            }
+        }
+
+        sandboxId ??= lastEvent >= 0 ? batch!.GetString(lastEvent, EcsField.SandboxId) : null;
+        var evidence = lastEvent >= 0 ? EvidenceOf(batch!, lastEvent, null) : new Dictionary<string, string>(StringComparer.Ordinal);
+        var definition = correlation.Definition;
+        evidence["correlation.type"] = definition.Type switch
+        {
+            CorrelationType.EventCount => "event_count",
+            CorrelationType.ValueCount => "value_count",
+            CorrelationType.Temporal => "temporal",
+            _ => "temporal_ordered",
+        };
+        evidence["correlation.group"] = SafeText.Clean(string.Join(", ", correlation.GroupNames.Select((name, g) => $"{name}={firing.GroupValues[g]}")));
+        evidence["correlation.condition"] = $"{definition.Condition} within {definition.Timespan}" + (definition.ValueField is { } value ? $" (distinct {value.Replace('\u001f', '+')})" : string.Empty);
+        evidence["correlation.rules"] = string.Join(", ", definition.Rules);
+        evidence["correlation.window"] = $"{firing.WindowStart:O} .. {firing.WindowEnd:O}";
+        evidence["correlation.count"] = firing.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var alertId = AlertIds.For(correlation.Id, firing.GroupKey, new DateTimeOffset(firing.KeyTicks, TimeSpan.Zero), TimeSpan.FromTicks(1));
+        var candidate = new AlertCandidate(alertId, correlation.Rule, sandboxId ?? Unattributed, evidence)
+        {
+            Correlation = new CorrelationSummary(firing.Count, firing.WindowStart, firing.WindowEnd),
+        };
+        if (batch is not null)
+        {
+            foreach (var e in firing.BatchEvents)
+            {
+                candidate.Events.Add(new MatchedEvent(batch.Position(e), batch.Timestamp(e)));
+            }
+        }
+
+        return candidate;
     }
 
     private List<AlertCandidate> Group(EventBatch batch, RuleSet ruleSet, List<Detection> detections)
@@ -92,6 +171,11 @@ public sealed partial class TelemetryPipeline
         foreach (var detection in detections)
         {
             var rule = ruleSet.Rules[detection.RuleIndex];
+            if (!rule.Generates)
+            {
+                continue; // feeds correlation rules only
+            }
+
             var e = detection.EventIndex;
             var sandboxId = batch.GetString(e, EcsField.SandboxId) ?? Unattributed;
             var timestamp = batch.Timestamp(e);
@@ -110,10 +194,10 @@ public sealed partial class TelemetryPipeline
     }
 
     /// <summary>The fields a rule read plus the context an operator needs, cleaned and truncated.</summary>
-    private static Dictionary<string, string> EvidenceOf(EventBatch batch, int index, CompiledRule rule)
+    private static Dictionary<string, string> EvidenceOf(EventBatch batch, int index, CompiledRule? rule)
     {
         var evidence = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var field in rule.Fields)
+        foreach (var field in rule?.Fields ?? [])
         {
             Add(field);
         }

@@ -35,4 +35,13 @@ public sealed class AlertCandidate
 
     /// <summary>The matching events of this batch.</summary>
     public List<MatchedEvent> Events { get; } = [];
+
+    /// <summary>For a correlation rule: the count and window that held; the alert then counts this, not events.</summary>
+    public CorrelationSummary? Correlation { get; init; }
 }
+
+/// <summary>
+/// What a correlation alert carries instead of per-event counts: the highest count of the episode (or the fixed
+/// window) and the window's bounds. Merging keeps the maximum, so any order or repetition of firings converges.
+/// </summary>
+public sealed record CorrelationSummary(long Count, DateTimeOffset WindowStart, DateTimeOffset WindowEnd);

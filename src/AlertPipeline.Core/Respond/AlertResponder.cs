@@ -66,7 +66,7 @@ public sealed partial class AlertResponder
         {
             var existing = await _store.GetAsync(candidate.AlertId, cancellationToken).ConfigureAwait(false);
             var alert = existing ?? NewAlert(candidate);
-            var added = CountNewEvents(alert, candidate);
+            var added = candidate.Correlation is { } summary ? ApplyCorrelation(alert, summary) : CountNewEvents(alert, candidate);
             if (existing is not null && added == 0)
             {
                 return existing; // a pure redelivery changes nothing
@@ -142,6 +142,31 @@ public sealed partial class AlertResponder
         }
 
         return added;
+    }
+
+    private static int ApplyCorrelation(Alert alert, CorrelationSummary summary)
+    {
+        var changed = 0;
+        if (summary.Count > alert.EventCount)
+        {
+            alert.EventCount = summary.Count;
+            changed++;
+        }
+
+        if (summary.WindowStart < alert.FirstSeen)
+        {
+            alert.FirstSeen = summary.WindowStart;
+            changed++;
+        }
+
+        if (summary.WindowEnd > alert.LastSeen)
+        {
+            alert.LastSeen = summary.WindowEnd;
+            changed++;
+        }
+
+        alert.Evidence["correlation.count"] = alert.EventCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return changed;
     }
 
     private async Task<Alert> ActAsync(Alert alert, CancellationToken cancellationToken)

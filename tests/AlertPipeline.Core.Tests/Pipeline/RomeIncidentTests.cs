@@ -1,3 +1,4 @@
+using AlertPipeline.Core.Detect.Correlation;
 using System.Text.Json;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Enrich;
@@ -51,7 +52,8 @@ public sealed class RomeIncidentTests
             new RuleSetProvider(store, TimeSpan.FromMinutes(1)),
             new AlertResponder(alertStore, [], ResponsePolicy.Default),
             deadLetters,
-            new PipelineOptions());
+            new PipelineOptions(),
+            new CorrelationEngine(new InMemoryCorrelationStateStore()));
 
         var rejected = new List<RejectedEvent>();
         var accepted = new Dictionary<string, int>(StringComparer.Ordinal);

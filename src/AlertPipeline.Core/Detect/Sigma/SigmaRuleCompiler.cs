@@ -13,6 +13,79 @@ public static class SigmaRuleCompiler
     /// <summary>Parses and compiles one Sigma rule; throws <see cref="RuleCompileException"/> with its location.</summary>
     public static CompiledRule Compile(string yaml)
     {
+        var stream = Load(yaml);
+        if (stream.Documents.Count > 1)
+        {
+            // A stored row holds one rule; a rule collection is split into rows by CompileDocuments.
+            var second = stream.Documents[1].RootNode;
+            throw new RuleCompileException(IdOf(stream.Documents[0].RootNode), (int)second.Start.Line, (int)second.Start.Column,
+                "one rule per document: a rule collection (several YAML documents) must be split, e.g. by 'alertpipe rules push'");
+        }
+
+        return CompileDocument(stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode);
+    }
+
+    /// <summary>
+    /// Compiles every document of a rule collection (YAML documents separated by <c>---</c>, as correlation rules
+    /// are usually shipped) on its own: each outcome carries the document's own text, to be stored as one row,
+    /// and either the rule or the error, located in the whole file. A YAML syntax error fails the whole file.
+    /// </summary>
+    public static IReadOnlyList<SigmaDocument> CompileDocuments(string yaml)
+    {
+        var stream = Load(yaml);
+        var texts = SplitDocuments(yaml);
+        var documents = new List<SigmaDocument>(stream.Documents.Count);
+        for (var d = 0; d < stream.Documents.Count; d++)
+        {
+            var root = stream.Documents[d].RootNode;
+
+            // The parser accepted the file, so its documents are the text between '---' lines; keep each one's own text.
+            var text = d < texts.Count && texts.Count == stream.Documents.Count ? texts[d] : yaml;
+            try
+            {
+                documents.Add(new SigmaDocument((int)root.Start.Line, text, CompileDocument(root), null));
+            }
+            catch (RuleCompileException ex)
+            {
+                documents.Add(new SigmaDocument((int)root.Start.Line, text, null, ex));
+            }
+        }
+
+        return documents;
+    }
+
+    /// <summary>The text of each document: split at lines that are exactly <c>---</c>, empty documents dropped.</summary>
+    private static List<string> SplitDocuments(string yaml)
+    {
+        var parts = new List<string>();
+        var current = new System.Text.StringBuilder();
+        foreach (var line in yaml.Split('\n'))
+        {
+            if (line.TrimEnd('\r', ' ', '\t') == "---")
+            {
+                Flush();
+                continue;
+            }
+
+            current.Append(line).Append('\n');
+        }
+
+        Flush();
+        return parts;
+
+        void Flush()
+        {
+            var text = current.ToString();
+            current.Clear();
+            if (text.Split('\n').Any(l => l.TrimStart().Length > 0 && !l.TrimStart().StartsWith('#')))
+            {
+                parts.Add(text);
+            }
+        }
+    }
+
+    private static YamlStream Load(string yaml)
+    {
         ArgumentNullException.ThrowIfNull(yaml);
         var stream = new YamlStream();
         try
@@ -30,26 +103,22 @@ public static class SigmaRuleCompiler
             throw new RuleCompileException(null, lastLine, 0, "invalid YAML: unexpected end of input (" + ex.Message + ")", ex);
         }
 
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        return stream;
+    }
+
+    private static string? IdOf(YamlNode node)
+        => node is YamlMappingNode map && Scalar(map, "id")?.Value is { } id && !string.IsNullOrWhiteSpace(id) ? id.Trim() : null;
+
+    private static CompiledRule CompileDocument(YamlNode? rootNode)
+    {
+        if (rootNode is not YamlMappingNode root)
         {
-            var at = stream.Documents.Count == 0 ? Mark.Empty : stream.Documents[0].RootNode.Start;
+            var at = rootNode?.Start ?? Mark.Empty;
             throw new RuleCompileException(null, (int)at.Line, (int)at.Column, "a Sigma rule must be a YAML mapping");
         }
 
         var id = Scalar(root, "id")?.Value;
         var ctx = new SigmaRuleContext(string.IsNullOrWhiteSpace(id) ? null : id.Trim());
-
-        // Seam for the correlation-rules issue: multi-document YAML (rule collections) and `correlation:` rules
-        // will be compiled by a correlation compiler over the single-event rules they name.
-        if (stream.Documents.Count > 1)
-        {
-            throw ctx.Fail(stream.Documents[1].RootNode, "correlation rules are not supported yet (multi-document YAML)");
-        }
-
-        if (Child(root, "correlation") is { } correlation)
-        {
-            throw ctx.Fail(correlation, "correlation rules are not supported yet");
-        }
 
         if (ctx.RuleId is null)
         {
@@ -69,6 +138,22 @@ public static class SigmaRuleCompiler
             {
                 throw ctx.Fail(levelNode, $"bad level '{(levelNode as YamlScalarNode)?.Value}'; expected informational, low, medium, high or critical");
             }
+        }
+
+        var name = Scalar(root, "name")?.Value is { Length: > 0 } n ? n.Trim() : null;
+        if (Child(root, "correlation") is { } correlationNode)
+        {
+            var definition = SigmaCorrelationCompiler.Compile(ctx, root, correlationNode);
+            return new CompiledRule(ctx.RuleId, title.Trim(), level, CorrelationOnlyMatcher.Instance)
+            {
+                Name = name,
+                Status = Scalar(root, "status")?.Value,
+                Description = Scalar(root, "description")?.Value,
+                Tags = StringList(ctx, root, "tags"),
+                References = StringList(ctx, root, "references"),
+                FalsePositives = StringList(ctx, root, "falsepositives"),
+                Correlation = definition,
+            };
         }
 
         var logSource = ReadLogSource(ctx, root, out var logSourceNode);
@@ -98,6 +183,7 @@ public static class SigmaRuleCompiler
         fieldList.Sort();
         return new CompiledRule(ctx.RuleId, title.Trim(), level, matcher)
         {
+            Name = name,
             Status = Scalar(root, "status")?.Value,
             Description = Scalar(root, "description")?.Value,
             Tags = StringList(ctx, root, "tags"),

@@ -210,8 +210,8 @@ public sealed class SigmaRuleCompilerTests
         { $"title: t\nid: {Id}\ndetection:\n  sel:\n  condition: sel\n", "selection 'sel' is empty", 4, 3 },
         { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User:\n      nested: x\n  condition: sel\n", "field values must be strings, numbers or null (not a mapping)", 6, 7 },
         { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User: [a, b\n  condition: sel\n", "invalid YAML", 6, 0 },
-        { $"title: t\nid: {Id}\ncorrelation:\n  type: event_count\n", "correlation rules are not supported yet", 4, 3 },
-        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User: x\n  condition: sel\n---\ntitle: u\n", "correlation rules are not supported yet (multi-document YAML)", 8, 1 },
+        { $"title: t\nid: {Id}\ncorrelation:\n  type: event_count\n", "missing correlation.rules", 4, 3 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User: x\n  condition: sel\n---\ntitle: u\n", "one rule per document", 8, 1 },
         { "title: t\ndetection:\n  sel:\n    User: x\n  condition: sel\n", "missing id", 1, 1 },
     };
 
