@@ -64,11 +64,22 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Metadata_ListsOnlyTheTwoIngestFunctions()
+    public void Metadata_ListsTheIngestFunctionsAndTheCorrelationSweep()
     {
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
-        Assert.Equal(["IngestFirewallLogs", "IngestSandboxTelemetry"], names);
+        Assert.Equal(["IngestFirewallLogs", "IngestSandboxTelemetry", "SweepCorrelationState"], names);
+    }
+
+    [Fact]
+    public void The_correlation_sweep_runs_every_minute_on_a_timer()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == "SweepCorrelationState");
+        var binding = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+
+        Assert.Equal("timerTrigger", binding.GetProperty("type").GetString());
+        Assert.Equal("0 */1 * * * *", binding.GetProperty("schedule").GetString());
     }
 
     /// <summary>Each binding's string properties, in a comparable order.</summary>
