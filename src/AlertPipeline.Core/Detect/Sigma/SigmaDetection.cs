@@ -317,7 +317,17 @@ internal static class SigmaDetection
 
             if (!SigmaFieldMap.TryResolve(name, out var other))
             {
-                items[i] = ctx.ForeignFields ? ForeignFieldMatcher.Instance : throw ctx.Fail(values[i], $"fieldref names unknown field '{name}'");
+                if (!ctx.ForeignFields)
+                {
+                    if (!SigmaFieldMap.IsNotCarried(name))
+                    {
+                        throw ctx.Fail(values[i], $"fieldref names unknown field '{name}'");
+                    }
+
+                    ctx.UnsupportedField ??= ctx.Fail(values[i], $"field '{name}' of the Sigma taxonomy is not in our telemetry");
+                }
+
+                items[i] = ForeignFieldMatcher.Instance;
                 continue;
             }
 

@@ -68,11 +68,21 @@ public sealed class SigmaCheckTests
     }
 
     [Fact]
-    public void An_unknown_field_of_an_ingested_source_is_still_an_error()
+    public void A_fieldref_to_a_taxonomy_field_we_do_not_carry_is_unsupported()
     {
-        var result = SigmaRuleCompiler.Check(Yaml("  sel:\n    Imgae|endswith: '/sh'\n  condition: sel", "  product: linux\n  category: process_creation"));
+        var result = SigmaRuleCompiler.Check(Yaml("  sel:\n    User|fieldref: ParentUser\n  condition: sel", "  product: linux\n  category: process_creation"));
+        Assert.Equal(SigmaRuleStatus.Unsupported, result.Status);
+        Assert.Equal("field 'ParentUser' of the Sigma taxonomy is not in our telemetry", result.Reason);
+    }
+
+    [Theory]
+    [InlineData("Imgae|endswith: '/sh'", "unknown field 'Imgae'")]
+    [InlineData("User|fieldref: Usr", "fieldref names unknown field 'Usr'")]
+    public void An_unknown_field_of_an_ingested_source_is_still_an_error(string selection, string problem)
+    {
+        var result = SigmaRuleCompiler.Check(Yaml($"  sel:\n    {selection}\n  condition: sel", "  product: linux\n  category: process_creation"));
         Assert.Equal(SigmaRuleStatus.Error, result.Status);
-        Assert.Equal("unknown field 'Imgae'", result.Reason);
+        Assert.Equal(problem, result.Reason);
     }
 
     [Fact]
