@@ -67,6 +67,16 @@ public sealed class RulesValidateCommandTests
         Assert.EndsWith("2 rule files: 1 ok, 1 unsupported, 0 error (100.0% parsed)", run.Stdout.Trim(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Help_explains_the_statuses_and_exit_codes()
+    {
+        var run = await CliRun.RunAsync("rules", "validate", "--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("unsupported  a valid rule for a log source we do not ingest", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("exit 0 when no file is an error, 1 when any is", run.Stdout, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--output", "xml")]
     [InlineData("--storage", "x")]
