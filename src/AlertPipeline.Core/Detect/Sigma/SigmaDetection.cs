@@ -219,18 +219,8 @@ internal static class SigmaDetection
             return CompileKeywords(ctx, values, mods);
         }
 
-        if (!SigmaFieldMap.TryResolve(parts[0], out var field))
+        if (!ResolveField(ctx, parts[0], keyNode, "unknown field", out var field))
         {
-            if (!ctx.ForeignFields)
-            {
-                if (!SigmaFieldMap.IsNotCarried(parts[0]))
-                {
-                    throw ctx.Fail(keyNode, $"unknown field '{parts[0]}'");
-                }
-
-                ctx.UnsupportedField ??= ctx.Fail(keyNode, $"field '{parts[0]}' of the Sigma taxonomy is not in our telemetry");
-            }
-
             // Still compile the values so their errors surface; the matcher itself is never evaluated.
             CompileFieldValues(ctx, default, mods, values, valueNode, new HashSet<EcsField>());
             return ForeignFieldMatcher.Instance;
@@ -294,6 +284,31 @@ internal static class SigmaDetection
         return (mods & Mod.Neq) != 0 ? new NotMatcher(matcher) : matcher;
     }
 
+    /// <summary>
+    /// Resolves a field name. False (no field) for a name the rule may use although we do not carry it: any name in
+    /// a rule for a source we do not ingest, or a Sigma taxonomy field we do not carry, which makes the rule
+    /// unsupported. Any other unknown name is an error.
+    /// </summary>
+    private static bool ResolveField(SigmaRuleContext ctx, string name, YamlNode node, string unknownProblem, out EcsField field)
+    {
+        if (SigmaFieldMap.TryResolve(name, out field))
+        {
+            return true;
+        }
+
+        if (!ctx.ForeignFields)
+        {
+            if (!SigmaFieldMap.IsNotCarried(name))
+            {
+                throw ctx.Fail(node, $"{unknownProblem} '{name}'");
+            }
+
+            ctx.UnsupportedField ??= ctx.Fail(node, $"field '{name}' of the Sigma taxonomy is not in our telemetry");
+        }
+
+        return false;
+    }
+
     private static EventMatcher CompileFieldRef(SigmaRuleContext ctx, EcsField field, Mod mods, List<YamlNode> values, HashSet<EcsField> fields)
     {
         if ((mods & ~(Mod.FieldRef | Mod.Position | Mod.Cased | Mod.All | Mod.Neq)) != 0 || PopCount(mods & Mod.Position) > 1)
@@ -315,18 +330,8 @@ internal static class SigmaDetection
                 throw ctx.Fail(values[i], "fieldref needs a field name");
             }
 
-            if (!SigmaFieldMap.TryResolve(name, out var other))
+            if (!ResolveField(ctx, name, values[i], "fieldref names unknown field", out var other))
             {
-                if (!ctx.ForeignFields)
-                {
-                    if (!SigmaFieldMap.IsNotCarried(name))
-                    {
-                        throw ctx.Fail(values[i], $"fieldref names unknown field '{name}'");
-                    }
-
-                    ctx.UnsupportedField ??= ctx.Fail(values[i], $"field '{name}' of the Sigma taxonomy is not in our telemetry");
-                }
-
                 items[i] = ForeignFieldMatcher.Instance;
                 continue;
             }
