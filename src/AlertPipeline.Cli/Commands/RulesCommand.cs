@@ -9,7 +9,7 @@ namespace AlertPipeline.Cli.Commands;
 internal sealed class RulesCommand(TextWriter stdout, TextWriter stderr)
 {
     public const string Usage = """
-        usage: alertpipe rules validate <file|dir>...
+        usage: alertpipe rules validate <file|dir>... [--output text|json]
                alertpipe rules push <file|dir>... --storage <connection string> [--pack <name>] [--mode enforce|dry-run]
                alertpipe rules list --storage <connection string> [--pack <name>]
         """;
@@ -21,22 +21,18 @@ internal sealed class RulesCommand(TextWriter stdout, TextWriter stderr)
             throw new UsageException("rules needs a subcommand: validate, push or list");
         }
 
+        if (args[0] == "validate")
+        {
+            return await new RulesValidateCommand(stdout, stderr).RunAsync([.. args.Skip(1)], cancellationToken).ConfigureAwait(false);
+        }
+
         var parsed = new CliArguments(args.Skip(1), new HashSet<string> { "storage", "pack", "mode" }, new HashSet<string>());
         return args[0] switch
         {
-            "validate" => await ValidateAsync(parsed).ConfigureAwait(false),
             "push" => await PushAsync(parsed, cancellationToken).ConfigureAwait(false),
             "list" => await ListAsync(parsed, cancellationToken).ConfigureAwait(false),
             _ => throw new UsageException($"unknown rules subcommand '{args[0]}'"),
         };
-    }
-
-    private async Task<int> ValidateAsync(CliArguments parsed)
-    {
-        var files = LoadFiles(parsed, RuleMode.Enforce);
-        var valid = await ReportAsync(files).ConfigureAwait(false);
-        await stdout.WriteLineAsync($"{valid} valid, {files.Count - valid} invalid").ConfigureAwait(false);
-        return valid == files.Count ? 0 : 1;
     }
 
     private async Task<int> PushAsync(CliArguments parsed, CancellationToken cancellationToken)

@@ -16,6 +16,9 @@ internal static class SigmaDetection
     /// <summary>Most values one <c>|windash</c> value may expand to (5 spellings per flag).</summary>
     private const int WindashLimit = 625;
 
+    /// <summary>Most values one <c>|expand</c> value may expand to (the product of its placeholders' value counts).</summary>
+    private const int ExpandLimit = 1000;
+
     [Flags]
     private enum Mod
     {
@@ -43,11 +46,20 @@ internal static class SigmaDetection
         Utf16Le = 1 << 20,
         Utf16Be = 1 << 21,
         Utf16 = 1 << 22,
+        Expand = 1 << 23,
+        Minute = 1 << 24,
+        Hour = 1 << 25,
+        Day = 1 << 26,
+        Week = 1 << 27,
+        Month = 1 << 28,
+        Year = 1 << 29,
 
         Position = Contains | StartsWith | EndsWith,
         Numeric = Gt | Gte | Lt | Lte,
         Types = Re | Cidr | Numeric | Exists | FieldRef,
         Encodings = Utf16Le | Utf16Be | Utf16,
+        Time = Minute | Hour | Day | Week | Month | Year,
+        Strings = Position | Windash | Base64 | Base64Offset | Encodings | Expand,
     }
 
     public static EventMatcher Compile(SigmaRuleContext ctx, YamlMappingNode detection, HashSet<EcsField> fields)
@@ -207,13 +219,19 @@ internal static class SigmaDetection
             return CompileKeywords(ctx, values, mods);
         }
 
-        if (!SigmaFieldMap.TryResolve(parts[0], out var field))
+        if (!ResolveField(ctx, parts[0], keyNode, "unknown field", out var field))
         {
-            throw ctx.Fail(keyNode, $"unknown field '{parts[0]}'");
+            // Still compile the values so their errors surface; the matcher itself is never evaluated.
+            CompileFieldValues(ctx, default, mods, values, valueNode, new HashSet<EcsField>());
+            return ForeignFieldMatcher.Instance;
         }
 
         fields.Add(field);
+        return CompileFieldValues(ctx, field, mods, values, valueNode, fields);
+    }
 
+    private static EventMatcher CompileFieldValues(SigmaRuleContext ctx, EcsField field, Mod mods, List<YamlNode> values, YamlNode valueNode, HashSet<EcsField> fields)
+    {
         if ((mods & Mod.Exists) != 0)
         {
             if (values.Count != 1 || values[0] is not YamlScalarNode { Value: "true" or "false" or "True" or "False" } flag)
@@ -266,6 +284,31 @@ internal static class SigmaDetection
         return (mods & Mod.Neq) != 0 ? new NotMatcher(matcher) : matcher;
     }
 
+    /// <summary>
+    /// Resolves a field name. False (no field) for a name the rule may use although we do not carry it: any name in
+    /// a rule for a source we do not ingest, or a Sigma taxonomy field we do not carry, which makes the rule
+    /// unsupported. Any other unknown name is an error.
+    /// </summary>
+    private static bool ResolveField(SigmaRuleContext ctx, string name, YamlNode node, string unknownProblem, out EcsField field)
+    {
+        if (SigmaFieldMap.TryResolve(name, out field))
+        {
+            return true;
+        }
+
+        if (!ctx.ForeignFields)
+        {
+            if (!SigmaFieldMap.IsNotCarried(name))
+            {
+                throw ctx.Fail(node, $"{unknownProblem} '{name}'");
+            }
+
+            ctx.UnsupportedField ??= ctx.Fail(node, $"field '{name}' of the Sigma taxonomy is not in our telemetry");
+        }
+
+        return false;
+    }
+
     private static EventMatcher CompileFieldRef(SigmaRuleContext ctx, EcsField field, Mod mods, List<YamlNode> values, HashSet<EcsField> fields)
     {
         if ((mods & ~(Mod.FieldRef | Mod.Position | Mod.Cased | Mod.All | Mod.Neq)) != 0 || PopCount(mods & Mod.Position) > 1)
@@ -282,9 +325,15 @@ internal static class SigmaDetection
         for (var i = 0; i < items.Length; i++)
         {
             var name = (values[i] as YamlScalarNode)?.Value;
-            if (IsNull(values[i]) || name is null || !SigmaFieldMap.TryResolve(name, out var other))
+            if (IsNull(values[i]) || string.IsNullOrEmpty(name))
             {
-                throw ctx.Fail(values[i], $"fieldref names unknown field '{name}'");
+                throw ctx.Fail(values[i], "fieldref needs a field name");
+            }
+
+            if (!ResolveField(ctx, name, values[i], "fieldref names unknown field", out var other))
+            {
+                items[i] = ForeignFieldMatcher.Instance;
+                continue;
             }
 
             fields.Add(other);
@@ -310,6 +359,28 @@ internal static class SigmaDetection
             return;
         }
 
+        if ((mods & Mod.Time) != 0)
+        {
+            if (!int.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var part))
+            {
+                throw ctx.Fail(node, $"'{raw}' is not a whole number");
+            }
+
+            var datePart = (mods & Mod.Minute) != 0 ? DatePartTest.Part.Minute
+                : (mods & Mod.Hour) != 0 ? DatePartTest.Part.Hour
+                : (mods & Mod.Day) != 0 ? DatePartTest.Part.Day
+                : (mods & Mod.Week) != 0 ? DatePartTest.Part.Week
+                : (mods & Mod.Month) != 0 ? DatePartTest.Part.Month
+                : DatePartTest.Part.Year;
+            var compare = (mods & Mod.Gt) != 0 ? DatePartTest.Op.Gt
+                : (mods & Mod.Gte) != 0 ? DatePartTest.Op.Gte
+                : (mods & Mod.Lt) != 0 ? DatePartTest.Op.Lt
+                : (mods & Mod.Lte) != 0 ? DatePartTest.Op.Lte
+                : DatePartTest.Op.Eq;
+            tests.Add(new DatePartTest(datePart, compare, part));
+            return;
+        }
+
         if ((mods & Mod.Numeric) != 0)
         {
             if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
@@ -326,14 +397,27 @@ internal static class SigmaDetection
         }
 
         var cased = (mods & Mod.Cased) != 0;
-        var strings = new List<SigmaString> { SigmaString.Parse(raw) };
+        var strings = new List<SigmaString>();
+        foreach (var text in (mods & Mod.Expand) != 0 ? ExpandPlaceholders(ctx, node, raw) : [raw])
+        {
+            strings.Add(SigmaString.Parse(text));
+        }
+
         if ((mods & Mod.Windash) != 0)
         {
-            strings = strings[0].WindashVariants(WindashLimit);
-            if (strings.Count == 0)
+            var variants = new List<SigmaString>();
+            foreach (var s in strings)
             {
-                throw ctx.Fail(node, "windash expands this value to too many variants");
+                var some = s.WindashVariants(WindashLimit);
+                if (some.Count == 0)
+                {
+                    throw ctx.Fail(node, "windash expands this value to too many variants");
+                }
+
+                variants.AddRange(some);
             }
+
+            strings = variants;
         }
 
         if ((mods & (Mod.Base64 | Mod.Base64Offset)) != 0)
@@ -375,6 +459,84 @@ internal static class SigmaDetection
         {
             tests.Add(new WildcardTest(s.Wrap(leading, trailing), cased));
         }
+    }
+
+    /// <summary>
+    /// <c>|expand</c>: every <c>%name%</c> in <paramref name="raw"/> replaced by each configured value (all
+    /// combinations when there are several placeholders); <c>\%</c> is a plain percent sign. An unconfigured
+    /// placeholder is a compile error, as the spec asks of a tool that cannot resolve it.
+    /// </summary>
+    private static List<string> ExpandPlaceholders(SigmaRuleContext ctx, YamlNode node, string raw)
+    {
+        var results = new List<string> { "" };
+        var literal = new StringBuilder();
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var c = raw[i];
+            if (c == '\\' && i + 1 < raw.Length && raw[i + 1] is '\\' or '%')
+            {
+                // '\\' stays for the wildcard parser; '\%' is a plain '%'.
+                literal.Append(raw[i + 1] == '%' ? "%" : "\\\\");
+                i++;
+                continue;
+            }
+
+            var close = c == '%' ? raw.IndexOf('%', i + 1) : -1;
+            if (close < 0 || !IsPlaceholderName(raw.AsSpan(i + 1, close - i - 1)))
+            {
+                literal.Append(c);
+                continue;
+            }
+
+            var name = raw[(i + 1)..close];
+            if (!ctx.Placeholders.TryGet(name, out var replacements))
+            {
+                throw ctx.Fail(node, $"placeholder '%{name}%' is not configured (set Sigma:Placeholders:{name})");
+            }
+
+            if (replacements.Count == 0)
+            {
+                throw ctx.Fail(node, $"placeholder '%{name}%' has no values");
+            }
+
+            if ((long)results.Count * replacements.Count > ExpandLimit)
+            {
+                throw ctx.Fail(node, $"expand gives more than {ExpandLimit} values");
+            }
+
+            var next = new List<string>(results.Count * replacements.Count);
+            foreach (var prefix in results)
+            {
+                foreach (var replacement in replacements)
+                {
+                    next.Add(prefix + literal + replacement);
+                }
+            }
+
+            results = next;
+            literal.Clear();
+            i = close;
+        }
+
+        for (var i = 0; i < results.Count; i++)
+        {
+            results[i] += literal.ToString();
+        }
+
+        return results;
+    }
+
+    private static bool IsPlaceholderName(ReadOnlySpan<char> name)
+    {
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_' && c != '-')
+            {
+                return false;
+            }
+        }
+
+        return name.Length > 0;
     }
 
     private static EventMatcher CompileKeywords(SigmaRuleContext ctx, IReadOnlyList<YamlNode> items, Mod mods)
@@ -494,14 +656,21 @@ internal static class SigmaDetection
                 "utf16le" or "wide" => Mod.Utf16Le,
                 "utf16be" => Mod.Utf16Be,
                 "utf16" => Mod.Utf16,
-                "expand" => throw ctx.Fail(keyNode, "modifier 'expand' (placeholders) is not supported"),
-                "minute" or "hour" or "day" or "week" or "month" or "year" => throw ctx.Fail(keyNode, $"time modifier '{parts[i]}' is not supported"),
+                "expand" => Mod.Expand,
+                "minute" => Mod.Minute,
+                "hour" => Mod.Hour,
+                "day" => Mod.Day,
+                "week" => Mod.Week,
+                "month" => Mod.Month,
+                "year" => Mod.Year,
                 _ => throw ctx.Fail(keyNode, $"unknown modifier '{parts[i]}'"),
             };
             mods |= mod;
         }
 
-        if (PopCount(mods & Mod.Types) > 1 || PopCount(mods & Mod.Position) > 1 || PopCount(mods & (Mod.Base64 | Mod.Base64Offset)) > 1 || PopCount(mods & Mod.Encodings) > 1)
+        if (PopCount(mods & Mod.Types) > 1 || PopCount(mods & Mod.Position) > 1 || PopCount(mods & (Mod.Base64 | Mod.Base64Offset)) > 1
+            || PopCount(mods & Mod.Encodings) > 1 || PopCount(mods & Mod.Time) > 1
+            || ((mods & Mod.Time) != 0 && (mods & (Mod.Types & ~Mod.Numeric)) != 0))
         {
             throw ctx.Fail(keyNode, $"conflicting modifiers in '{string.Join('|', parts)}'");
         }
@@ -511,7 +680,7 @@ internal static class SigmaDetection
             throw ctx.Fail(keyNode, "the i, m and s modifiers apply only to re");
         }
 
-        if ((mods & (Mod.Re | Mod.Cidr | Mod.Numeric | Mod.Exists)) != 0 && (mods & (Mod.Position | Mod.Windash | Mod.Base64 | Mod.Base64Offset | Mod.Encodings)) != 0)
+        if ((mods & (Mod.Re | Mod.Cidr | Mod.Numeric | Mod.Exists | Mod.Time)) != 0 && (mods & Mod.Strings) != 0)
         {
             throw ctx.Fail(keyNode, $"string modifiers do not apply with '{string.Join('|', parts[1..])}'");
         }

@@ -51,6 +51,31 @@ public static class SigmaFieldMap
         ["action"] = EcsField.EventAction,
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Sigma taxonomy fields of the categories we ingest that our telemetry does not carry (Sysmon-only process
+    /// and connection details, DNS answers, firewall verdict flags). A rule naming one is valid but cannot be
+    /// evaluated here: it is reported as unsupported, where an unknown name (a typo) is an error.
+    /// </summary>
+    private static readonly FrozenSet<string> NotCarried = new[]
+    {
+        // process_creation (Sysmon event 1 names)
+        "UtcTime", "ProcessGuid", "FileVersion", "Description", "Product", "Company", "OriginalFileName", "LogonGuid",
+        "LogonId", "TerminalSessionId", "IntegrityLevel", "Hashes", "imphash", "md5", "sha1", "sha256",
+        "ParentProcessGuid", "ParentUser",
+
+        // network_connection (Sysmon event 3 names)
+        "Initiated", "SourceIsIpv6", "DestinationIsIpv6", "SourcePortName", "DestinationPortName",
+
+        // dns
+        "answer",
+
+        // firewall
+        "blocked",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>True for a Sigma taxonomy field of an ingested category that our events never carry.</summary>
+    internal static bool IsNotCarried(string name) => NotCarried.Contains(name);
+
     /// <summary>Every Sigma name this map knows, with its field (for docs and tests).</summary>
     public static IReadOnlyDictionary<string, EcsField> Entries => Map;
 

@@ -65,9 +65,22 @@ internal sealed class FieldPresentMatcher(EcsField field) : EventMatcher
     public override bool Matches(EventBatch batch, int index) => batch.Has(index, field);
 }
 
+/// <summary>
+/// A field no ingested event carries (only in rules for log sources we do not ingest, which are checked, never
+/// evaluated): never present, so never matches.
+/// </summary>
+internal sealed class ForeignFieldMatcher : EventMatcher
+{
+    public static ForeignFieldMatcher Instance { get; } = new();
+
+    public override bool Matches(EventBatch batch, int index) => false;
+}
+
 /// <summary>A present field whose value passes any (or, with <c>|all</c>, every) test.</summary>
 internal sealed class FieldValueMatcher(EcsField field, ValueTest[] tests, bool all) : EventMatcher
 {
+    internal ValueTest[] Tests => tests;
+
     public override bool Matches(EventBatch batch, int index)
     {
         if (!batch.Has(index, field))
@@ -389,6 +402,59 @@ internal sealed class NumberTest(NumberTest.Op op, double operand) : ValueTest
             Op.Gte => number >= operand,
             Op.Lt => number < operand,
             _ => number <= operand,
+        };
+    }
+}
+
+/// <summary>
+/// <c>|minute</c>, <c>|hour</c>, <c>|day</c>, <c>|week</c> (ISO 8601), <c>|month</c>, <c>|year</c>: a part of the value
+/// parsed as a date (a value with an offset is taken to UTC, one without is UTC), compared with a whole number.
+/// </summary>
+internal sealed class DatePartTest(DatePartTest.Part part, DatePartTest.Op op, int operand) : ValueTest
+{
+    internal enum Part
+    {
+        Minute,
+        Hour,
+        Day,
+        Week,
+        Month,
+        Year,
+    }
+
+    internal enum Op
+    {
+        Eq,
+        Gt,
+        Gte,
+        Lt,
+        Lte,
+    }
+
+    public override bool Test(ReadOnlySpan<char> value)
+    {
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date))
+        {
+            return false;
+        }
+
+        var utc = date.UtcDateTime;
+        var actual = part switch
+        {
+            Part.Minute => utc.Minute,
+            Part.Hour => utc.Hour,
+            Part.Day => utc.Day,
+            Part.Week => ISOWeek.GetWeekOfYear(utc),
+            Part.Month => utc.Month,
+            _ => utc.Year,
+        };
+        return op switch
+        {
+            Op.Gt => actual > operand,
+            Op.Gte => actual >= operand,
+            Op.Lt => actual < operand,
+            Op.Lte => actual <= operand,
+            _ => actual == operand,
         };
     }
 }

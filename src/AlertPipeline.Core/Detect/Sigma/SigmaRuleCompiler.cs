@@ -11,7 +11,25 @@ namespace AlertPipeline.Core.Detect.Sigma;
 public static class SigmaRuleCompiler
 {
     /// <summary>Parses and compiles one Sigma rule; throws <see cref="RuleCompileException"/> with its location.</summary>
-    public static CompiledRule Compile(string yaml)
+    /// <remarks>A rule for a log source we do not ingest throws too (<c>unsupported logsource (…)</c>), so stores refuse it.</remarks>
+    public static CompiledRule Compile(string yaml) => Compile(yaml, null);
+
+    /// <summary>
+    /// Parses and compiles one Sigma rule, expanding <c>|expand</c> placeholders from <paramref name="placeholders"/>;
+    /// throws <see cref="RuleCompileException"/> for an invalid or unsupported rule.
+    /// </summary>
+    public static CompiledRule Compile(string yaml, SigmaPlaceholders? placeholders)
+    {
+        var result = Check(yaml, placeholders);
+        return result.Rule ?? throw result.Problem!;
+    }
+
+    /// <summary>
+    /// Checks one Sigma rule without throwing: <see cref="SigmaRuleStatus.Ok"/> with the compiled rule,
+    /// <see cref="SigmaRuleStatus.Unsupported"/> for a valid rule whose log source we do not ingest (its detection is
+    /// still compiled, so real errors surface as <see cref="SigmaRuleStatus.Error"/>), or <see cref="SigmaRuleStatus.Error"/>.
+    /// </summary>
+    public static SigmaCheckResult Check(string yaml, SigmaPlaceholders? placeholders = null)
     {
         var stream = Load(yaml);
         if (stream.Documents.Count > 1)
@@ -87,6 +105,18 @@ public static class SigmaRuleCompiler
     private static YamlStream Load(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
+        try
+        {
+            return CheckRule(yaml, placeholders ?? SigmaPlaceholders.None);
+        }
+        catch (RuleCompileException ex)
+        {
+            return new SigmaCheckResult(SigmaRuleStatus.Error, ex.RuleId, null, ex);
+        }
+    }
+
+    private static SigmaCheckResult CheckRule(string yaml, SigmaPlaceholders placeholders)
+    {
         var stream = new YamlStream();
         try
         {
@@ -118,7 +148,7 @@ public static class SigmaRuleCompiler
         }
 
         var id = Scalar(root, "id")?.Value;
-        var ctx = new SigmaRuleContext(string.IsNullOrWhiteSpace(id) ? null : id.Trim());
+        var ctx = new SigmaRuleContext(string.IsNullOrWhiteSpace(id) ? null : id.Trim(), placeholders);
 
         if (ctx.RuleId is null)
         {
@@ -157,10 +187,11 @@ public static class SigmaRuleCompiler
         }
 
         var logSource = ReadLogSource(ctx, root, out var logSourceNode);
-        if (!SigmaLogSources.TryCompile(logSource, out var predicate, out var logSourceProblem))
-        {
-            throw ctx.Fail(logSourceNode, logSourceProblem);
-        }
+        var ingested = SigmaLogSources.TryCompile(logSource, out var predicate, out var logSourceProblem);
+
+        // A source we do not ingest names fields we do not carry (Windows, cloud audit logs); those are not errors,
+        // but the detection is still compiled so that real problems (bad modifiers, regexes, conditions) surface.
+        ctx.ForeignFields = !ingested;
 
         if (Child(root, "detection") is not { } detectionNode)
         {
@@ -174,6 +205,16 @@ public static class SigmaRuleCompiler
 
         var fields = new HashSet<EcsField>();
         var matcher = SigmaDetection.Compile(ctx, detection, fields);
+        if (!ingested)
+        {
+            return new SigmaCheckResult(SigmaRuleStatus.Unsupported, ctx.RuleId, null, ctx.Fail(logSourceNode, logSourceProblem));
+        }
+
+        if (ctx.UnsupportedField is { } unsupportedField)
+        {
+            return new SigmaCheckResult(SigmaRuleStatus.Unsupported, ctx.RuleId, null, unsupportedField);
+        }
+
         if (predicate is not null)
         {
             matcher = new AndMatcher([predicate, matcher]);
@@ -181,7 +222,7 @@ public static class SigmaRuleCompiler
 
         var fieldList = new List<EcsField>(fields);
         fieldList.Sort();
-        return new CompiledRule(ctx.RuleId, title.Trim(), level, matcher)
+        var rule = new CompiledRule(ctx.RuleId, title.Trim(), level, matcher)
         {
             Name = name,
             Status = Scalar(root, "status")?.Value,
@@ -192,6 +233,7 @@ public static class SigmaRuleCompiler
             LogSource = logSource,
             Fields = fieldList,
         };
+        return new SigmaCheckResult(SigmaRuleStatus.Ok, rule.Id, rule, null);
     }
 
     private static LogSource ReadLogSource(SigmaRuleContext ctx, YamlMappingNode root, out YamlNode node)
@@ -264,10 +306,22 @@ public static class SigmaRuleCompiler
     }
 }
 
-/// <summary>The rule being compiled: its id, for locating errors.</summary>
-internal sealed class SigmaRuleContext(string? ruleId)
+/// <summary>The rule being compiled: its id, for locating errors, and what the detection may use.</summary>
+internal sealed class SigmaRuleContext(string? ruleId, SigmaPlaceholders placeholders)
 {
     public string? RuleId { get; } = ruleId;
+
+    /// <summary>Values for <c>|expand</c> placeholders.</summary>
+    public SigmaPlaceholders Placeholders { get; } = placeholders;
+
+    /// <summary>
+    /// True when the log source is not ingested: field names unknown to <see cref="SigmaFieldMap"/> are then
+    /// accepted (the rule is only checked, never evaluated).
+    /// </summary>
+    public bool ForeignFields { get; set; }
+
+    /// <summary>The first taxonomy field of an ingested source that we do not carry: the rule is then unsupported.</summary>
+    public RuleCompileException? UnsupportedField { get; set; }
 
     public RuleCompileException Fail(YamlNode node, string problem)
         => new(RuleId, (int)node.Start.Line, (int)node.Start.Column, problem);

@@ -1,3 +1,5 @@
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Sigma;
 using AlertPipeline.Core.Events;
 using static AlertPipeline.Core.Tests.Detect.Sigma.SigmaTestRules;
 
@@ -98,6 +100,7 @@ public sealed class SigmaModifierTests
     public void Regex_with_catastrophic_backtracking_pattern_runs_in_linear_time()
     {
         var rule = Compile("  sel:\n    CommandLine|re: '^(a+)+$'\n  condition: sel");
+        Assert.True(((RegexTest)((FieldValueMatcher)rule.Matcher).Tests[0]).Regex.Options.HasFlag(System.Text.RegularExpressions.RegexOptions.NonBacktracking));
         Assert.False(rule.Matches((EcsField.ProcessCommandLine, new string('a', 50_000) + "b")));
         Assert.True(rule.Matches((EcsField.ProcessCommandLine, new string('a', 50_000))));
     }
@@ -119,7 +122,12 @@ public sealed class SigmaModifierTests
     {
         // A lookahead forces the backtracking engine; the nested quantifier then exceeds the 100 ms budget.
         var rule = Compile("  sel:\n    CommandLine|re: '^(?=x*)(a|aa)+$'\n  condition: sel");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.False(rule.Matches((EcsField.ProcessCommandLine, new string('a', 5_000) + "!")));
+
+        // Unbounded, this match is exponential in the input (it would not finish); the budget ends it. The bound is
+        // loose because the test machine may be busy; it still fails if the timeout is lost.
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
     }
 
     [Theory]
@@ -225,4 +233,151 @@ public sealed class SigmaModifierTests
         Assert.True(all.Matches((EcsField.ProcessExecutable, "/usr/bin/ssh"), (EcsField.ProcessCommandLine, "x -R 1")));
         Assert.False(all.Matches((EcsField.ProcessExecutable, "/usr/bin/ssh"), (EcsField.ProcessCommandLine, "x -D 1")));
     }
+
+    [Fact]
+    public void Keywords_with_cased_compare_case_sensitively()
+    {
+        var rule = Compile("  keywords:\n    '|cased':\n      - 'XMRig'\n  condition: keywords");
+        Assert.True(rule.Matches((EcsField.ProcessCommandLine, "./XMRig -o pool")));
+        Assert.False(rule.Matches((EcsField.ProcessCommandLine, "./xmrig -o pool")));
+    }
+
+    [Theory]
+    [InlineData("process.parent.executable|endswith: '/sshd'", EcsField.ProcessParentExecutable, "/usr/sbin/sshd", true)]
+    [InlineData("process.parent.executable|endswith: '/sshd'", EcsField.ProcessExecutable, "/usr/sbin/sshd", false)]
+    [InlineData("destination.address_class: metadata", EcsField.DestinationAddressClass, "metadata", true)]
+    [InlineData("dns.question.name|endswith: '.pool.example'", EcsField.DnsQuestionName, "eu.pool.example", true)]
+    public void Nested_ecs_paths_address_their_own_field(string selection, EcsField field, string value, bool expected)
+        => Assert.Equal(expected, Compile($"  sel:\n    {selection}\n  condition: sel").Matches((field, value)));
+
+    [Fact]
+    public void Exists_true_matches_an_empty_value_and_null_does_not()
+    {
+        var exists = Compile("  sel:\n    User|exists: true\n  condition: sel");
+        var isNull = Compile("  sel:\n    User: null\n  condition: sel");
+        Assert.True(exists.Matches((EcsField.UserName, "")));
+        Assert.False(isNull.Matches((EcsField.UserName, "")));
+        Assert.True(isNull.Matches((EcsField.HostName, "h")));
+    }
+
+    [Fact]
+    public void Utf16le_base64offset_finds_a_wide_string()
+    {
+        var rule = Compile("  sel:\n    CommandLine|wide|base64offset|contains: 'curl'\n  condition: sel");
+        var encoded = Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes("x=curl http://h"));
+        Assert.True(rule.Matches((EcsField.ProcessCommandLine, "pwsh -enc " + encoded)));
+        Assert.False(rule.Matches((EcsField.ProcessCommandLine, "pwsh -enc " + Convert.ToBase64String("x=curl http://h"u8.ToArray()))));
+    }
+
+    [Fact]
+    public void Fieldref_with_startswith_and_neq()
+    {
+        var starts = Compile("  sel:\n    CommandLine|fieldref|startswith: Image\n  condition: sel");
+        Assert.True(starts.Matches((EcsField.ProcessCommandLine, "/usr/bin/ssh -R 1"), (EcsField.ProcessExecutable, "/usr/bin/ssh")));
+        Assert.False(starts.Matches((EcsField.ProcessCommandLine, "sh -c ssh"), (EcsField.ProcessExecutable, "/usr/bin/ssh")));
+
+        var differs = Compile("  sel:\n    User|fieldref|neq: sandbox.owner\n  condition: sel");
+        Assert.True(differs.Matches((EcsField.UserName, "mallory"), (EcsField.SandboxOwner, "alice")));
+        Assert.False(differs.Matches((EcsField.UserName, "alice"), (EcsField.SandboxOwner, "alice")));
+    }
+
+    private static readonly SigmaPlaceholders Placeholders = new(new Dictionary<string, IReadOnlyList<string>>
+    {
+        ["admins"] = ["root", "ubuntu"],
+        ["pools"] = ["*.pool.example", "stratum.*"],
+        ["ports"] = ["22", "2222"],
+    });
+
+    private static CompiledRule Expand(string selection)
+        => SigmaRuleCompiler.Compile(Yaml($"  sel:\n    {selection}\n  condition: sel"), Placeholders);
+
+    [Fact]
+    public void Expand_replaces_a_placeholder_by_each_configured_value()
+    {
+        var rule = Expand("User|expand: '%admins%'");
+        Assert.True(rule.Matches((EcsField.UserName, "root")));
+        Assert.True(rule.Matches((EcsField.UserName, "Ubuntu")));
+        Assert.False(rule.Matches((EcsField.UserName, "alice")));
+        Assert.False(rule.Matches((EcsField.UserName, "%admins%")));
+    }
+
+    [Fact]
+    public void Expand_values_are_sigma_patterns_and_combine_with_other_modifiers()
+    {
+        var pools = Expand("dns.question.name|expand: '%pools%'");
+        Assert.True(pools.Matches((EcsField.DnsQuestionName, "eu.pool.example")));
+        Assert.True(pools.Matches((EcsField.DnsQuestionName, "stratum.x")));
+        Assert.False(pools.Matches((EcsField.DnsQuestionName, "example.org")));
+
+        var inside = Expand("CommandLine|expand|contains: 'ssh -p %ports% %admins%@'");
+        Assert.True(inside.Matches((EcsField.ProcessCommandLine, "x ssh -p 2222 ubuntu@10.0.0.1")));
+        Assert.True(inside.Matches((EcsField.ProcessCommandLine, "ssh -p 22 root@h")));
+        Assert.False(inside.Matches((EcsField.ProcessCommandLine, "ssh -p 23 root@h")));
+    }
+
+    [Fact]
+    public void Expand_leaves_an_escaped_percent_and_plain_values_alone()
+    {
+        var escaped = Expand(@"CommandLine|expand: '\%plain%admins%'");
+        Assert.True(escaped.Matches((EcsField.ProcessCommandLine, "%plainroot")));
+        Assert.False(escaped.Matches((EcsField.ProcessCommandLine, @"\%plainroot")));
+
+        // Without expand a placeholder is literal text.
+        var literal = Expand("User: '%admins%'");
+        Assert.True(literal.Matches((EcsField.UserName, "%admins%")));
+        Assert.False(literal.Matches((EcsField.UserName, "root")));
+    }
+
+    [Fact]
+    public void Expand_with_an_unconfigured_placeholder_is_an_error_naming_it()
+    {
+        var error = Assert.Throws<RuleCompileException>(() => Expand("User|expand: '%operators%'"));
+        Assert.Equal("placeholder '%operators%' is not configured (set Sigma:Placeholders:operators)", error.Problem);
+        Assert.Equal(7, error.Line);
+
+        // Without a table nothing is configured.
+        Assert.Contains("'%admins%' is not configured", Error(Yaml("  sel:\n    User|expand: '%admins%'\n  condition: sel")).Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("minute", "20", true)]
+    [InlineData("minute", "21", false)]
+    [InlineData("hour", "3", true)]
+    [InlineData("hour", "[1, 2, 3]", true)]
+    [InlineData("hour", "15", false)]
+    [InlineData("hour|gte", "22", false)]
+    [InlineData("hour|lt", "6", true)]
+    [InlineData("day", "14", true)]
+    [InlineData("week", "46", true)]
+    [InlineData("week", "45", false)]
+    [InlineData("month", "11", true)]
+    [InlineData("month|gt", "11", false)]
+    [InlineData("year", "2025", true)]
+    [InlineData("year|lte", "2024", false)]
+    public void Time_modifiers_compare_a_part_of_a_date(string modifiers, string value, bool expected)
+    {
+        // The test event's @timestamp is 2025-11-14T03:20:00Z (a Friday of ISO week 46).
+        var rule = Compile($"  sel:\n    '@timestamp|{modifiers}': {value}\n  condition: sel");
+        Assert.Equal(expected, rule.Matches((EcsField.HostName, "h")));
+    }
+
+    [Theory]
+    [InlineData("2025-11-14T23:30:00+02:00", true)]
+    [InlineData("2025-11-14 21:59:59", true)]
+    [InlineData("2025-11-14T22:00:00Z", false)]
+    [InlineData("yesterday", false)]
+    public void Time_modifiers_read_offsets_as_utc_and_ignore_non_dates(string value, bool expected)
+    {
+        var rule = Compile("  sel:\n    '@timestamp|hour': 21\n  condition: sel");
+        Assert.Equal(expected, rule.Matches((EcsField.Timestamp, value)));
+    }
+
+    [Theory]
+    [InlineData("'@timestamp|hour': late", "'late' is not a whole number")]
+    [InlineData("'@timestamp|hour|minute': 3", "conflicting modifiers")]
+    [InlineData("'@timestamp|hour|re': 3", "conflicting modifiers")]
+    [InlineData("'@timestamp|hour|contains': 3", "string modifiers do not apply")]
+    [InlineData("'User|expand|re': '%admins%'", "string modifiers do not apply")]
+    public void Bad_time_and_expand_combinations_are_errors(string selection, string problem)
+        => Assert.StartsWith(problem, Error(Yaml($"  sel:\n    {selection}\n  condition: sel")).Problem, StringComparison.Ordinal);
 }

@@ -156,6 +156,8 @@ public sealed class SigmaRuleCompilerTests
                 gpu.utilization|gte: 90
               sel_ref:
                 User|fieldref: sandbox.owner
+              sel_time:
+                '@timestamp|hour|lt': 6
               keywords:
                 - 'stratum+tcp'
               filter:
@@ -200,7 +202,7 @@ public sealed class SigmaRuleCompilerTests
         { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User: x\n", "missing condition", 4, 3 },
         { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User: x\n    Registry|contains: y\n  condition: sel\n", "unknown field 'Registry'", 6, 5 },
         { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User|sortof: x\n  condition: sel\n", "unknown modifier 'sortof'", 5, 5 },
-        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User|expand: '%admins%'\n  condition: sel\n", "modifier 'expand' (placeholders) is not supported", 5, 5 },
+        { $"title: t\nid: {Id}\ndetection:\n  sel:\n    User|expand: '%admins%'\n  condition: sel\n", "placeholder '%admins%' is not configured (set Sigma:Placeholders:admins)", 5, 18 },
         { $"title: t\nid: {Id}\ndetection:\n  sel:\n    CommandLine|re: '(unclosed'\n  condition: sel\n", "invalid regular expression", 5, 21 },
         { $"title: t\nid: {Id}\ndetection:\n  sel:\n    DestinationIp|cidr: 10.0.0.0/33\n  condition: sel\n", "invalid CIDR '10.0.0.0/33'", 5, 25 },
         { $"title: t\nid: {Id}\ndetection:\n  sel:\n    gpu.utilization|gt: high\n  condition: sel\n", "'high' is not a number", 5, 25 },
