@@ -1,4 +1,5 @@
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Sigma;
 
 namespace AlertPipeline.Cli.Commands;
 
@@ -18,7 +19,7 @@ internal static class RulePack
         {
             if (File.Exists(path))
             {
-                files.Add(LoadFile(path, packOverride ?? PackOf(Path.GetDirectoryName(Path.GetFullPath(path))!), mode, time));
+                files.AddRange(LoadFile(path, packOverride ?? PackOf(Path.GetDirectoryName(Path.GetFullPath(path))!), mode, time));
             }
             else if (Directory.Exists(path))
             {
@@ -26,7 +27,7 @@ internal static class RulePack
                     .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
                     .Order(StringComparer.Ordinal))
                 {
-                    files.Add(LoadFile(file, packOverride ?? PackOf(Path.GetDirectoryName(file)!), mode, time));
+                    files.AddRange(LoadFile(file, packOverride ?? PackOf(Path.GetDirectoryName(file)!), mode, time));
                 }
             }
             else
@@ -40,7 +41,7 @@ internal static class RulePack
 
     private static string PackOf(string directory) => Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
 
-    private static RuleFile LoadFile(string path, string pack, RuleMode mode, TimeProvider time)
+    private static IEnumerable<RuleFile> LoadFile(string path, string pack, RuleMode mode, TimeProvider time)
     {
         string yaml;
         try
@@ -52,13 +53,22 @@ internal static class RulePack
             throw new UsageException($"cannot read {path}: {ex.Message}");
         }
 
-        try
+        // A rule collection (correlation rules ship as one) becomes one row per document.
+        foreach (var document in SigmaRuleCompiler.CheckDocuments(yaml))
         {
-            return new RuleFile(path, RuleRecord.FromSigma(pack, yaml, mode, time.GetUtcNow()), null);
-        }
-        catch (RuleCompileException ex)
-        {
-            return new RuleFile(path, null, ex);
+            RuleFile file;
+            try
+            {
+                file = document.Error is { } error
+                    ? new RuleFile(path, null, error)
+                    : new RuleFile(path, RuleRecord.FromSigma(pack, document.Yaml, mode, time.GetUtcNow()), null);
+            }
+            catch (RuleCompileException ex)
+            {
+                file = new RuleFile(path, null, ex);
+            }
+
+            yield return file;
         }
     }
 }

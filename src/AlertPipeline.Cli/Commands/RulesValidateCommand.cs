@@ -1,5 +1,7 @@
 using System.Text.Json;
 using AlertPipeline.Adapters.Detect;
+using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Correlation;
 using AlertPipeline.Core.Detect.Sigma;
 using Microsoft.Extensions.Configuration;
 
@@ -43,11 +45,12 @@ internal sealed class RulesValidateCommand(TextWriter stdout, TextWriter stderr)
         var placeholders = SigmaPlaceholderConfiguration.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());
         var counts = new int[3];
         // Every path is checked before anything is printed, so a typo fails fast with exit 2.
-        var files = RuleFiles(parsed.Positionals).ToList();
-        foreach (var path in files)
+        var files = RuleFiles(parsed.Positionals).Select(path => (Path: path, Documents: SigmaRuleCompiler.CheckDocuments(Read(path), placeholders))).ToList();
+        var linkErrors = LinkCorrelations(files.SelectMany(f => f.Documents));
+        foreach (var (path, documents) in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var result = SigmaRuleCompiler.Check(Read(path), placeholders);
+            var result = FileResult(documents, linkErrors);
             counts[(int)result.Status]++;
             if (output == "json")
             {
@@ -69,6 +72,37 @@ internal sealed class RulesValidateCommand(TextWriter stdout, TextWriter stderr)
         // With JSON on stdout the summary goes to stderr, so stdout stays one object per line.
         await (output == "json" ? stderr : stdout).WriteLineAsync(summary).ConfigureAwait(false);
         return counts[(int)SigmaRuleStatus.Error] == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Links the correlation rules among everything validated together, as the rule set will: a correlation that
+    /// names a rule found in none of the files (or a cycle) is an error of its file.
+    /// </summary>
+    private static Dictionary<string, RuleLoadError> LinkCorrelations(IEnumerable<SigmaDocument> documents)
+    {
+        var ok = documents.Where(d => d.Rule is not null).Select(d => new ActiveRule("validate", d.Rule!, RuleMode.Enforce)).ToList();
+        var errors = new List<RuleLoadError>();
+        CorrelationLinker.Link(ok.Where(r => r.Rule.Correlation is null).ToList(), ok.Where(r => r.Rule.Correlation is not null).ToList(), errors);
+        var byRule = new Dictionary<string, RuleLoadError>(StringComparer.Ordinal);
+        foreach (var error in errors)
+        {
+            byRule.TryAdd(error.RuleId, error);
+        }
+
+        return byRule;
+    }
+
+    /// <summary>
+    /// One result per file: its first document's id (the correlation, in a collection), and the worst status of its
+    /// documents with the first reason of that status.
+    /// </summary>
+    private static SigmaCheckResult FileResult(IReadOnlyList<SigmaDocument> documents, Dictionary<string, RuleLoadError> linkErrors)
+    {
+        var results = documents.Select(d => d.Rule is { } rule && linkErrors.TryGetValue(rule.Id, out var error)
+            ? new SigmaCheckResult(SigmaRuleStatus.Error, rule.Id, null, new RuleCompileException(rule.Id, d.Line, 1, error.Problem))
+            : d.Result).ToList();
+        var worst = results.OrderByDescending(r => r.Status).First();
+        return worst.Status == SigmaRuleStatus.Ok ? results[0] : worst with { RuleId = results[0].RuleId ?? worst.RuleId };
     }
 
     private static IEnumerable<string> RuleFiles(IReadOnlyList<string> paths)

@@ -63,8 +63,15 @@ public sealed class CompiledRule
     public bool Matches(EventBatch batch, int index) => Matcher.Matches(batch, index);
 }
 
-/// <summary>One document of a Sigma rule collection: its text and line in the file, and the rule or the error.</summary>
-public sealed record SigmaDocument(int Line, string Yaml, CompiledRule? Rule, RuleCompileException? Error);
+/// <summary>One document of a Sigma rule collection: its text and line in the file, and how it checked.</summary>
+public sealed record SigmaDocument(int Line, string Yaml, Sigma.SigmaCheckResult Result)
+{
+    /// <summary>The compiled rule when the document is ok.</summary>
+    public CompiledRule? Rule => Result.Rule;
+
+    /// <summary>Why the document is unsupported or wrong; null when ok.</summary>
+    public RuleCompileException? Error => Result.Problem;
+}
 
 /// <summary>
 /// The matcher of a correlation rule: it never matches a single event, because a correlation is judged on the

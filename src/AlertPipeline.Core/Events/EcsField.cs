@@ -23,6 +23,7 @@ public enum EcsField : byte
     EventSeverity,
     EventId,
     EventReason,
+    EventDuration,
 
     HostName,
     HostId,

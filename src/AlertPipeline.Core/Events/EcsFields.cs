@@ -25,6 +25,7 @@ public static class EcsFields
         new(EcsField.EventSeverity, "event.severity", FieldKind.Long),
         new(EcsField.EventId, "event.id", FieldKind.Keyword),
         new(EcsField.EventReason, "event.reason", FieldKind.Text),
+        new(EcsField.EventDuration, "event.duration", FieldKind.Long),
         new(EcsField.HostName, "host.name", FieldKind.Keyword),
         new(EcsField.HostId, "host.id", FieldKind.Keyword),
         new(EcsField.HostIp, "host.ip", FieldKind.Ip),

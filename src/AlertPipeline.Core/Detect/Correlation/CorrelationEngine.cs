@@ -235,7 +235,10 @@ public sealed partial class CorrelationEngine
 
             if (added == 0)
             {
-                return []; // a pure redelivery: nothing to judge or write
+                // A pure redelivery: nothing to count or write. The episode its events belong to is reported again
+                // (the alert absorbs it), so a redelivered batch touches the same alerts as the first delivery did,
+                // and a chained correlation that missed this firing in a crash gets it now.
+                return await RefireAsync(correlation, group, state, respond, cancellationToken).ConfigureAwait(false);
             }
 
             var hits = new List<WindowHit>();
@@ -274,6 +277,25 @@ public sealed partial class CorrelationEngine
                 throw new InvalidOperationException($"Correlation state {correlation.Id}/{group.Key} kept changing concurrently; giving up after {attempt + 1} tries.");
             }
         }
+    }
+
+    private static async Task<IReadOnlyList<CorrelationFiring>> RefireAsync(
+        CompiledCorrelation correlation, GroupWork group, CorrelationState state, CorrelationRespond respond, CancellationToken cancellationToken)
+    {
+        if (!correlation.IsMonotonic || state.EpisodeKeyTicks == 0
+            || !group.Entries.Exists(e => e.Ticks >= state.EpisodeStartTicks && e.Ticks <= state.EpisodeEndTicks))
+        {
+            return [];
+        }
+
+        var hit = new WindowHit(state.EpisodeKeyTicks, state.EpisodeStartTicks, state.EpisodeEndTicks, state.EpisodeMax);
+        CorrelationFiring[] firings = [new(correlation, group.Key, group.Values, hit, group.EventsWithin(hit.StartTicks, hit.EndTicks))];
+        if (correlation.Generates)
+        {
+            await respond(firings, cancellationToken).ConfigureAwait(false);
+        }
+
+        return firings;
     }
 
     private static void AddEvent(Dictionary<string, GroupWork>?[] work, int c, CompiledCorrelation correlation, int inputIndex, EventBatch batch, int e)

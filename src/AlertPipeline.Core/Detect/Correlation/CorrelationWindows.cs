@@ -109,7 +109,7 @@ internal static class CorrelationWindows
                 continue;
             }
 
-            var windowStart = entries[start].Ticks;
+            var windowStart = MatchStart(entries, start, end, type, correlation.Inputs.Length);
             var windowEnd = entries[end].Ticks;
             if (state.EpisodeKeyTicks != 0 && windowStart <= state.EpisodeEndTicks)
             {
@@ -204,6 +204,43 @@ internal static class CorrelationWindows
         {
             state.Entries.RemoveRange(0, drop);
         }
+    }
+
+    /// <summary>
+    /// Where the match in a satisfied window begins: its first entry for counts; for temporal types the start of the
+    /// latest set of rule matches that satisfies it, so the alert does not begin at unrelated earlier matches.
+    /// </summary>
+    private static long MatchStart(List<CorrelationEntry> entries, int start, int end, CorrelationType type, int inputs)
+    {
+        if (type == CorrelationType.TemporalOrdered)
+        {
+            var need = inputs - 1;
+            for (var k = end; k >= start; k--)
+            {
+                if (entries[k].Input == need && --need < 0)
+                {
+                    return entries[k].Ticks;
+                }
+            }
+        }
+        else if (type == CorrelationType.Temporal)
+        {
+            Span<bool> seen = stackalloc bool[Math.Min(Math.Max(inputs, 1), 256)];
+            var earliest = entries[end].Ticks;
+            for (var k = end; k >= start; k--)
+            {
+                var input = entries[k].Input;
+                if (input < seen.Length && !seen[input])
+                {
+                    seen[input] = true;
+                    earliest = entries[k].Ticks;
+                }
+            }
+
+            return earliest;
+        }
+
+        return entries[start].Ticks;
     }
 
     private static long Modulo(long ticks, long span) => ((ticks % span) + span) % span;

@@ -31,26 +31,44 @@ public static class SigmaRuleCompiler
     /// </summary>
     public static SigmaCheckResult Check(string yaml, SigmaPlaceholders? placeholders = null)
     {
-        var stream = Load(yaml);
-        if (stream.Documents.Count > 1)
+        ArgumentNullException.ThrowIfNull(yaml);
+        try
         {
-            // A stored row holds one rule; a rule collection is split into rows by CompileDocuments.
-            var second = stream.Documents[1].RootNode;
-            throw new RuleCompileException(IdOf(stream.Documents[0].RootNode), (int)second.Start.Line, (int)second.Start.Column,
-                "one rule per document: a rule collection (several YAML documents) must be split, e.g. by 'alertpipe rules push'");
-        }
+            var stream = Load(yaml);
+            if (stream.Documents.Count > 1)
+            {
+                // A stored row holds one rule; a rule collection is split into rows by CheckDocuments.
+                var second = stream.Documents[1].RootNode;
+                throw new RuleCompileException(IdOf(stream.Documents[0].RootNode), (int)second.Start.Line, (int)second.Start.Column,
+                    "one rule per document: a rule collection (several YAML documents) must be split, e.g. by 'alertpipe rules push'");
+            }
 
-        return CompileDocument(stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode);
+            return CheckDocument(stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode, placeholders ?? SigmaPlaceholders.None);
+        }
+        catch (RuleCompileException ex)
+        {
+            return new SigmaCheckResult(SigmaRuleStatus.Error, ex.RuleId, null, ex);
+        }
     }
 
     /// <summary>
-    /// Compiles every document of a rule collection (YAML documents separated by <c>---</c>, as correlation rules
+    /// Checks every document of a rule collection (YAML documents separated by <c>---</c>, as correlation rules
     /// are usually shipped) on its own: each outcome carries the document's own text, to be stored as one row,
-    /// and either the rule or the error, located in the whole file. A YAML syntax error fails the whole file.
+    /// and its result, located in the whole file. A YAML syntax error makes one error for the whole file.
     /// </summary>
-    public static IReadOnlyList<SigmaDocument> CompileDocuments(string yaml)
+    public static IReadOnlyList<SigmaDocument> CheckDocuments(string yaml, SigmaPlaceholders? placeholders = null)
     {
-        var stream = Load(yaml);
+        ArgumentNullException.ThrowIfNull(yaml);
+        YamlStream stream;
+        try
+        {
+            stream = Load(yaml);
+        }
+        catch (RuleCompileException ex)
+        {
+            return [new SigmaDocument(1, yaml, new SigmaCheckResult(SigmaRuleStatus.Error, null, null, ex))];
+        }
+
         var texts = SplitDocuments(yaml);
         var documents = new List<SigmaDocument>(stream.Documents.Count);
         for (var d = 0; d < stream.Documents.Count; d++)
@@ -58,15 +76,18 @@ public static class SigmaRuleCompiler
             var root = stream.Documents[d].RootNode;
 
             // The parser accepted the file, so its documents are the text between '---' lines; keep each one's own text.
-            var text = d < texts.Count && texts.Count == stream.Documents.Count ? texts[d] : yaml;
+            var text = texts.Count == stream.Documents.Count ? texts[d] : yaml;
+            SigmaCheckResult result;
             try
             {
-                documents.Add(new SigmaDocument((int)root.Start.Line, text, CompileDocument(root), null));
+                result = CheckDocument(root, placeholders ?? SigmaPlaceholders.None);
             }
             catch (RuleCompileException ex)
             {
-                documents.Add(new SigmaDocument((int)root.Start.Line, text, null, ex));
+                result = new SigmaCheckResult(SigmaRuleStatus.Error, ex.RuleId, null, ex);
             }
+
+            documents.Add(new SigmaDocument((int)root.Start.Line, text, result));
         }
 
         return documents;
@@ -104,19 +125,6 @@ public static class SigmaRuleCompiler
 
     private static YamlStream Load(string yaml)
     {
-        ArgumentNullException.ThrowIfNull(yaml);
-        try
-        {
-            return CheckRule(yaml, placeholders ?? SigmaPlaceholders.None);
-        }
-        catch (RuleCompileException ex)
-        {
-            return new SigmaCheckResult(SigmaRuleStatus.Error, ex.RuleId, null, ex);
-        }
-    }
-
-    private static SigmaCheckResult CheckRule(string yaml, SigmaPlaceholders placeholders)
-    {
         var stream = new YamlStream();
         try
         {
@@ -139,7 +147,7 @@ public static class SigmaRuleCompiler
     private static string? IdOf(YamlNode node)
         => node is YamlMappingNode map && Scalar(map, "id")?.Value is { } id && !string.IsNullOrWhiteSpace(id) ? id.Trim() : null;
 
-    private static CompiledRule CompileDocument(YamlNode? rootNode)
+    private static SigmaCheckResult CheckDocument(YamlNode? rootNode, SigmaPlaceholders placeholders)
     {
         if (rootNode is not YamlMappingNode root)
         {
@@ -174,7 +182,7 @@ public static class SigmaRuleCompiler
         if (Child(root, "correlation") is { } correlationNode)
         {
             var definition = SigmaCorrelationCompiler.Compile(ctx, root, correlationNode);
-            return new CompiledRule(ctx.RuleId, title.Trim(), level, CorrelationOnlyMatcher.Instance)
+            var correlationRule = new CompiledRule(ctx.RuleId, title.Trim(), level, CorrelationOnlyMatcher.Instance)
             {
                 Name = name,
                 Status = Scalar(root, "status")?.Value,
@@ -184,6 +192,7 @@ public static class SigmaRuleCompiler
                 FalsePositives = StringList(ctx, root, "falsepositives"),
                 Correlation = definition,
             };
+            return new SigmaCheckResult(SigmaRuleStatus.Ok, correlationRule.Id, correlationRule, null);
         }
 
         var logSource = ReadLogSource(ctx, root, out var logSourceNode);

@@ -84,7 +84,7 @@ public sealed class CorrelationCompilerTests
     public void A_rule_collection_compiles_document_by_document_with_each_documents_text()
     {
         var yaml = CorrelationRules.Ssh + "\n---\n" + CorrelationRules.EventCount(gte: 5) + "\n---\ntitle: broken\nid: x\n";
-        var documents = SigmaRuleCompiler.CompileDocuments(yaml);
+        var documents = SigmaRuleCompiler.CheckDocuments(yaml);
 
         Assert.Equal(3, documents.Count);
         Assert.Equal(CorrelationRules.SshId, documents[0].Rule!.Id);

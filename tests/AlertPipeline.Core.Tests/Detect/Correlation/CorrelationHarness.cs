@@ -25,7 +25,7 @@ internal sealed class CorrelationHarness
     {
         foreach (var yaml in ruleYamls)
         {
-            foreach (var document in Core.Detect.Sigma.SigmaRuleCompiler.CompileDocuments(yaml))
+            foreach (var document in Core.Detect.Sigma.SigmaRuleCompiler.CheckDocuments(yaml))
             {
                 var rule = document.Rule ?? throw document.Error!;
                 _rules.UpsertAsync(new RuleRecord("test", rule.Id, rule.Title, rule.Level.ToSigma(), true, RuleMode.Enforce, document.Yaml, T0), CancellationToken.None).GetAwaiter().GetResult();

@@ -86,12 +86,16 @@ public sealed class SigmaCheckTests
     }
 
     [Fact]
-    public void Invalid_yaml_and_correlation_rules_are_errors()
+    public void Invalid_yaml_and_incomplete_correlation_rules_are_errors_and_a_complete_one_is_ok()
     {
         Assert.Equal(SigmaRuleStatus.Error, SigmaRuleCompiler.Check("title: [unclosed").Status);
-        var correlation = SigmaRuleCompiler.Check($"title: t\nid: {Id}\ncorrelation:\n  type: event_count\n");
-        Assert.Equal(SigmaRuleStatus.Error, correlation.Status);
-        Assert.StartsWith("correlation rules are not supported yet", correlation.Reason, StringComparison.Ordinal);
+        var incomplete = SigmaRuleCompiler.Check($"title: t\nid: {Id}\ncorrelation:\n  type: event_count\n");
+        Assert.Equal(SigmaRuleStatus.Error, incomplete.Status);
+        Assert.StartsWith("missing correlation.rules", incomplete.Reason, StringComparison.Ordinal);
+
+        var complete = SigmaRuleCompiler.Check($"title: t\nid: {Id}\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 1m\n  condition: {{gte: 2}}\n");
+        Assert.Equal(SigmaRuleStatus.Ok, complete.Status);
+        Assert.NotNull(complete.Rule!.Correlation);
     }
 
     [Fact]
