@@ -66,9 +66,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
 
         services.TryAddSingleton(_ => new TelemetryIngestor());
+        var placeholders = SigmaPlaceholderConfiguration.FromConfiguration(configuration);
         services.TryAddSingleton(sp => new RuleSetProvider(
             sp.GetRequiredService<IRuleStore>(), pipelineOptions.RuleRefreshInterval, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RuleSetProvider>>()));
+            sp.GetRequiredService<ILogger<RuleSetProvider>>(), placeholders));
         services.TryAddSingleton(sp => new SandboxSnapshotProvider(
             sp.GetRequiredService<ISandboxInventory>(), pipelineOptions.InventoryRefreshInterval, sp.GetRequiredService<TimeProvider>()));
 

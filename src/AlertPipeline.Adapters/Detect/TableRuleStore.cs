@@ -84,6 +84,42 @@ public sealed class TableRuleStore : IRuleStore
         return response.Status != 404;
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The incremental read filters on the service's <c>Timestamp</c>, which every write sets, so rows edited by hand
+    /// in Storage Explorer are seen too. Deletions show as keys missing from a key-only projection of the table.
+    /// </remarks>
+    public async Task<RuleChanges> ListChangesAsync(DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var filter = since is { } from ? TableClient.CreateQueryFilter($"Timestamp ge {from}") : null;
+        var changed = new List<RuleRecord>();
+        DateTimeOffset? highWater = since;
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            changed.Add(ToRecord(entity));
+            if (entity.Timestamp is { } written && (highWater is null || written > highWater))
+            {
+                highWater = written;
+            }
+        }
+
+        var keys = new HashSet<(string, string)>();
+        if (since is null)
+        {
+            keys.UnionWith(changed.Select(r => (r.Pack, r.Id)));
+        }
+        else
+        {
+            await foreach (var entity in _table.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                keys.Add((entity.PartitionKey, entity.RowKey));
+            }
+        }
+
+        return new RuleChanges(changed, keys, highWater);
+    }
+
     private static string RequireFits(string yaml, RuleRecord rule)
     {
         ArgumentNullException.ThrowIfNull(yaml);

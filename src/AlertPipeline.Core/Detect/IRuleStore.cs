@@ -14,4 +14,21 @@ public interface IRuleStore
 
     /// <summary>Deletes a rule; false if it did not exist.</summary>
     Task<bool> DeleteAsync(string pack, string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What changed since <paramref name="since"/> (the store's own write time, so instance clocks do not matter):
+    /// the rows written at or after it, and the keys of every row, which shows deletions. With
+    /// <paramref name="since"/> null, or in a store that cannot tell (the default), every row counts as changed.
+    /// </summary>
+    async Task<RuleChanges> ListChangesAsync(DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        var all = await ListAsync(null, cancellationToken).ConfigureAwait(false);
+        return new RuleChanges(all, new HashSet<(string, string)>(all.Select(r => (r.Pack, r.Id))), null);
+    }
 }
+
+/// <summary>
+/// Rows written since a point in time, every key still stored, and the latest write time seen (null when the store
+/// keeps none), from which the next query starts.
+/// </summary>
+public sealed record RuleChanges(IReadOnlyList<RuleRecord> Changed, IReadOnlySet<(string Pack, string Id)> Keys, DateTimeOffset? HighWater);

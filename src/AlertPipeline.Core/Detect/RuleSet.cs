@@ -92,10 +92,9 @@ public sealed class RuleSet
     public IReadOnlyList<RuleLoadError> Errors { get; }
 
     /// <summary>Compiles the enabled <paramref name="records"/>; a record that fails is reported in <see cref="Errors"/> and skipped.</summary>
-    public static RuleSet Compile(IEnumerable<RuleRecord> records)
+    public static RuleSet Compile(IEnumerable<RuleRecord> records, SigmaPlaceholders? placeholders = null)
     {
         var rules = new List<ActiveRule>();
-        var correlations = new List<ActiveRule>();
         var errors = new List<RuleLoadError>();
         foreach (var record in records)
         {
@@ -104,41 +103,61 @@ public sealed class RuleSet
                 continue;
             }
 
-            try
+            var (rule, error) = CompileRecord(record, placeholders);
+            if (rule is not null)
             {
-                var compiled = SigmaRuleCompiler.Compile(record.Yaml);
-                if (!string.Equals(compiled.Id, record.Id, StringComparison.Ordinal))
-                {
-                    // Alerts carry the Sigma id while operators disable rows by key; a mismatch would make one unreachable by the other.
-                    errors.Add(new RuleLoadError(record.Pack, record.Id, 1, 1, $"the stored key '{record.Id}' differs from the rule's id '{compiled.Id}'"));
-                    continue;
-                }
-
-                (compiled.Correlation is null ? rules : correlations).Add(new ActiveRule(record.Pack, compiled, record.Mode));
+                rules.Add(rule);
             }
-            catch (RuleCompileException ex)
+            else
             {
-                errors.Add(new RuleLoadError(record.Pack, ex.RuleId ?? record.Id, ex.Line, ex.Column, ex.Problem));
+                errors.Add(error!);
             }
         }
 
-        var (eventRules, linked) = CorrelationLinker.Link(rules, correlations, errors);
-        return new RuleSet(eventRules, linked, errors);
+        return Build(rules, errors);
+    }
+
+    /// <summary>Compiles one stored row: the active rule, or the reason it cannot run.</summary>
+    public static (ActiveRule? Rule, RuleLoadError? Error) CompileRecord(RuleRecord record, SigmaPlaceholders? placeholders = null)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        try
+        {
+            var compiled = SigmaRuleCompiler.Compile(record.Yaml, placeholders);
+            if (!string.Equals(compiled.Id, record.Id, StringComparison.Ordinal))
+            {
+                // Alerts carry the Sigma id while operators disable rows by key; a mismatch would make one unreachable by the other.
+                return (null, new RuleLoadError(record.Pack, record.Id, 1, 1, $"the stored key '{record.Id}' differs from the rule's id '{compiled.Id}'"));
+            }
+
+            return (new ActiveRule(record.Pack, compiled, record.Mode), null);
+        }
+        catch (RuleCompileException ex)
+        {
+            return (null, new RuleLoadError(record.Pack, ex.RuleId ?? record.Id, ex.Line, ex.Column, ex.Problem));
+        }
+    }
+
+    /// <summary>
+    /// A set of already compiled rules: correlation rules are linked to the rules they read, and those that do not
+    /// link are added to <paramref name="errors"/> and skipped.
+    /// </summary>
+    public static RuleSet Build(IEnumerable<ActiveRule> rules, IEnumerable<RuleLoadError> errors)
+    {
+        var all = rules.ToList();
+        var allErrors = errors.ToList();
+        var (eventRules, linked) = CorrelationLinker.Link(
+            all.Where(r => r.Rule.Correlation is null).ToList(), all.Where(r => r.Rule.Correlation is not null).ToList(), allErrors);
+        return new RuleSet(eventRules, linked, allErrors);
     }
 
     /// <summary>Builds a set from already compiled rules (tests, benchmarks); correlation rules are linked as in <see cref="Compile"/>.</summary>
     public static RuleSet From(IEnumerable<ActiveRule> rules)
     {
-        var all = rules.ToList();
-        var errors = new List<RuleLoadError>();
-        var (eventRules, linked) = CorrelationLinker.Link(
-            all.Where(r => r.Rule.Correlation is null).ToList(), all.Where(r => r.Rule.Correlation is not null).ToList(), errors);
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("correlation rules do not link: " + string.Join("; ", errors), nameof(rules));
-        }
-
-        return new RuleSet(eventRules, linked, errors);
+        var set = Build(rules, []);
+        return set.Errors.Count == 0
+            ? set
+            : throw new ArgumentException("correlation rules do not link: " + string.Join("; ", set.Errors), nameof(rules));
     }
 
     /// <summary>Appends every (rule, event) match in <paramref name="batch"/> to <paramref name="detections"/>.</summary>

@@ -76,6 +76,67 @@ public sealed class RuleSetProviderTests
         Assert.Single((await provider.GetAsync(CancellationToken.None)).Rules);
     }
 
+    [Fact]
+    public async Task A_row_that_stops_compiling_is_reported_while_its_previous_version_keeps_running()
+    {
+        await _store.UpsertAsync(Rule("a", "3333"), CancellationToken.None);
+        var provider = new RuleSetProvider(_store, Refresh, _time);
+        var first = Assert.Single((await provider.GetAsync(CancellationToken.None)).Rules).Rule;
+
+        await _store.UpsertAsync(Broken("a"), CancellationToken.None);
+        _time.Advance(Refresh);
+        var set = await provider.GetAsync(CancellationToken.None);
+
+        Assert.Same(first, Assert.Single(set.Rules).Rule); // port 3333 is still watched
+        Assert.Equal("a", Assert.Single(set.Errors).RuleId);
+        var status = Assert.Single(provider.Statuses);
+        Assert.Equal(RuleRunState.BrokenRunningPrevious, status.State);
+        Assert.Contains("invalid YAML", status.Problem!.Problem, StringComparison.Ordinal);
+
+        // Fixed: the new version runs and the report clears.
+        await _store.UpsertAsync(Rule("a", "4444"), CancellationToken.None);
+        _time.Advance(Refresh);
+        set = await provider.GetAsync(CancellationToken.None);
+        Assert.Equal("Port 4444", Assert.Single(set.Rules).Rule.Title);
+        Assert.Empty(set.Errors);
+        Assert.Equal(RuleRunState.Active, Assert.Single(provider.Statuses).State);
+    }
+
+    [Fact]
+    public async Task A_new_row_that_never_compiled_runs_nothing_and_says_so()
+    {
+        await _store.UpsertAsync(Broken("b"), CancellationToken.None);
+        var provider = new RuleSetProvider(_store, Refresh, _time);
+
+        Assert.Empty((await provider.GetAsync(CancellationToken.None)).Rules);
+        Assert.Equal(RuleRunState.Broken, Assert.Single(provider.Statuses).State);
+    }
+
+    [Fact]
+    public async Task Only_changed_rows_are_recompiled_and_disabled_or_deleted_rows_stop()
+    {
+        await _store.UpsertAsync(Rule("a", "3333"), CancellationToken.None);
+        await _store.UpsertAsync(Rule("b", "4444"), CancellationToken.None);
+        await _store.UpsertAsync(Rule("c", "5555"), CancellationToken.None);
+        var provider = new RuleSetProvider(_store, Refresh, _time);
+        var before = (await provider.GetAsync(CancellationToken.None)).Rules.ToDictionary(r => r.Rule.Id, r => r.Rule);
+
+        await _store.UpsertAsync(Rule("a", "3334"), CancellationToken.None);
+        await _store.UpsertAsync(Rule("b", "4444") with { Enabled = false }, CancellationToken.None);
+        _time.Advance(Refresh);
+        var after = (await provider.GetAsync(CancellationToken.None)).Rules.ToDictionary(r => r.Rule.Id, r => r.Rule);
+
+        Assert.Equal(["a", "c"], after.Keys.Order(StringComparer.Ordinal));
+        Assert.NotSame(before["a"], after["a"]); // recompiled
+        Assert.Same(before["c"], after["c"]); // untouched row, same compiled rule
+        Assert.Equal(RuleRunState.Disabled, provider.Statuses.Single(s => s.Id == "b").State);
+
+        await _store.DeleteAsync("default", "c", CancellationToken.None);
+        _time.Advance(Refresh);
+        Assert.Equal("a", Assert.Single((await provider.GetAsync(CancellationToken.None)).Rules).Rule.Id);
+        Assert.DoesNotContain(provider.Statuses, s => s.Id == "c");
+    }
+
     private sealed class FlakyRuleStore : IRuleStore
     {
         private readonly InMemoryRuleStore _inner = new();
