@@ -6,6 +6,7 @@ using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Adapters.Respond.Channels.Teams;
 using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Management;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
@@ -43,6 +44,7 @@ public static class ServiceCollectionExtensions
         {
             services.TryAddSingleton(_ => StorageClients.CreateTableServiceClient(configuration));
             services.TryAddSingleton<IRuleStore>(sp => new TableRuleStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IRuleHistory>(sp => new TableRuleHistory(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IAlertStore>(sp => new TableAlertStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
                 sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
@@ -56,6 +58,7 @@ public static class ServiceCollectionExtensions
         }
 
         services.TryAddSingleton<IRuleStore, InMemoryRuleStore>();
+        services.TryAddSingleton<IRuleHistory, InMemoryRuleHistory>();
         services.TryAddSingleton<IAlertStore, InMemoryAlertStore>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
