@@ -65,6 +65,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
 
         services.TryAddSingleton(_ => new TelemetryIngestor());
+        services.TryAddSingleton(sp => new RuleManager(
+            sp.GetRequiredService<IRuleStore>(), sp.GetRequiredService<IRuleHistory>(), sp.GetRequiredService<TelemetryIngestor>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RuleSetProvider(
             sp.GetRequiredService<IRuleStore>(), pipelineOptions.RuleRefreshInterval, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RuleSetProvider>>()));

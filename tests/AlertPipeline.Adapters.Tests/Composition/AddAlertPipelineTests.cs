@@ -81,6 +81,7 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
 
         Assert.IsType<InMemoryRuleStore>(provider.GetRequiredService<IRuleStore>());
         Assert.IsType<InMemoryRuleHistory>(provider.GetRequiredService<IRuleHistory>());
+        Assert.NotNull(provider.GetRequiredService<RuleManager>());
         Assert.IsType<InMemoryAlertStore>(provider.GetRequiredService<IAlertStore>());
         Assert.IsType<InMemoryDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
         Assert.IsType<InMemoryShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
