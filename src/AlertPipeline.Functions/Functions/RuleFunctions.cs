@@ -81,15 +81,10 @@ public sealed partial class RuleFunctions(RuleManager manager, ILogger<RuleFunct
             return await HttpProblems.TooLargeAsync(request, MaxRuleBytes, cancellationToken).ConfigureAwait(false);
         }
 
-        var yaml = Text(body);
-        var problems = RuleManager.Validate(yaml);
-        if (problems.Count > 0)
-        {
-            return await HttpProblems.InvalidRuleAsync(request, problems, cancellationToken).ConfigureAwait(false);
-        }
-
-        var valid = RuleRecord.FromSigma("validate", yaml, RuleMode.Enforce, DateTimeOffset.UnixEpoch);
-        return await HttpProblems.JsonAsync(request, HttpStatusCode.OK, new ValidationView(true, valid.Id, valid.Title, valid.Level), cancellationToken).ConfigureAwait(false);
+        var validation = RuleManager.Check(Text(body));
+        return validation.IsValid
+            ? await HttpProblems.JsonAsync(request, HttpStatusCode.OK, new ValidationView(true, validation.Id!, validation.Title!, validation.Level!), cancellationToken).ConfigureAwait(false)
+            : await HttpProblems.InvalidRuleAsync(request, validation.Problems, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -7,6 +7,17 @@ namespace AlertPipeline.Core.Detect.Management;
 /// <param name="Message">What is wrong.</param>
 public sealed record RuleProblem(string? RuleId, int Line, int Column, string Message);
 
+/// <summary>The verdict on a rule's YAML: its problems, or what it is.</summary>
+/// <param name="Problems">Everything wrong; empty when valid.</param>
+/// <param name="Id">The rule's id when valid.</param>
+/// <param name="Title">The rule's title when valid.</param>
+/// <param name="Level">The rule's level (Sigma spelling) when valid.</param>
+public sealed record RuleValidation(IReadOnlyList<RuleProblem> Problems, string? Id = null, string? Title = null, string? Level = null)
+{
+    /// <summary>True when there is no problem.</summary>
+    public bool IsValid => Problems.Count == 0;
+}
+
 /// <summary>What a write must find in the store before it happens.</summary>
 public readonly record struct RulePrecondition
 {

@@ -55,7 +55,14 @@ public sealed class RuleManager
     }
 
     /// <summary>What is wrong with <paramref name="yaml"/> as a rule; empty when it is valid.</summary>
-    public static IReadOnlyList<RuleProblem> Validate(string yaml) => Compile(yaml).Problems;
+    public static IReadOnlyList<RuleProblem> Validate(string yaml) => Check(yaml).Problems;
+
+    /// <summary>Validates <paramref name="yaml"/> and, when valid, says which rule it is.</summary>
+    public static RuleValidation Check(string yaml)
+    {
+        var (rule, problems) = Compile(yaml);
+        return rule is null ? new RuleValidation(problems) : new RuleValidation([], rule.Id, rule.Title, rule.Level.ToSigma());
+    }
 
     /// <summary>Why <paramref name="pack"/> and <paramref name="id"/> cannot name a stored rule, or null when they can.</summary>
     public static string? KeyProblem(string pack, string id) => PackProblem(pack) ?? IdProblem(id);

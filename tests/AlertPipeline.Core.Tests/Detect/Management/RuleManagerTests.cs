@@ -151,6 +151,8 @@ public sealed class RuleManagerTests
     public void Validate_accepts_a_rule_and_reports_each_kind_of_problem()
     {
         Assert.Empty(RuleManager.Validate(TunnelRule));
+        var check = RuleManager.Check(TunnelRule);
+        Assert.Equal((true, Id, "Test rule ssh -R", "high"), (check.IsValid, check.Id, check.Title, check.Level));
         Assert.Equal("the rule is empty", Assert.Single(RuleManager.Validate("  \n")).Message);
         Assert.Contains("32768", Assert.Single(RuleManager.Validate(TunnelRule + "# " + new string('x', RuleManager.MaxYamlLength))).Message, StringComparison.Ordinal);
         var syntax = Assert.Single(RuleManager.Validate("title: [unclosed\nid: x\n"));
