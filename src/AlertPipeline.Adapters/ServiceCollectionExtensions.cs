@@ -6,6 +6,7 @@ using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Adapters.Respond.Channels.Teams;
 using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Management;
 using AlertPipeline.Core.Detect.Correlation;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Ingest;
@@ -45,6 +46,7 @@ public static class ServiceCollectionExtensions
         {
             services.TryAddSingleton(_ => StorageClients.CreateTableServiceClient(configuration));
             services.TryAddSingleton<IRuleStore>(sp => new TableRuleStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IRuleHistory>(sp => new TableRuleHistory(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IAlertStore>(sp => new TableAlertStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<ICorrelationStateStore>(sp => new TableCorrelationStateStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
@@ -59,6 +61,7 @@ public static class ServiceCollectionExtensions
         }
 
         services.TryAddSingleton<IRuleStore, InMemoryRuleStore>();
+        services.TryAddSingleton<IRuleHistory, InMemoryRuleHistory>();
         services.TryAddSingleton<IAlertStore, InMemoryAlertStore>();
         services.TryAddSingleton<ICorrelationStateStore, InMemoryCorrelationStateStore>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
@@ -66,6 +69,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
 
         services.TryAddSingleton(_ => new TelemetryIngestor());
+        services.TryAddSingleton(sp => new RuleManager(
+            sp.GetRequiredService<IRuleStore>(), sp.GetRequiredService<IRuleHistory>(), sp.GetRequiredService<TelemetryIngestor>(),
+            sp.GetRequiredService<TimeProvider>()));
         var placeholders = SigmaPlaceholderConfiguration.FromConfiguration(configuration);
         services.TryAddSingleton(sp => new RuleSetProvider(
             sp.GetRequiredService<IRuleStore>(), pipelineOptions.RuleRefreshInterval, sp.GetRequiredService<TimeProvider>(),

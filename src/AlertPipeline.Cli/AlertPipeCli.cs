@@ -10,7 +10,9 @@ internal static class AlertPipeCli
 
         commands:
           replay <file>...        run recorded telemetry through the pipeline and show the alerts
-          rules validate|push|list  check Sigma rules, write them to Table Storage, list them
+          rules validate|push|list|test|history
+                                  check Sigma rules, write them to Table Storage (recorded),
+                                  list them, try one on telemetry, show its changes
         run 'alertpipe <command> --help' for details
         """;
 

@@ -64,11 +64,61 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Metadata_ListsTheIngestFunctionsAndTheCorrelationSweep()
+    public void Metadata_ListsTheIngestRuleManagementAndSweepFunctions()
     {
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
-        Assert.Equal(["IngestFirewallLogs", "IngestSandboxTelemetry", "SweepCorrelationState"], names);
+        Assert.Equal(
+            ["DeleteRule", "DisableRule", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry",
+             "ListRules", "PutRule", "SweepCorrelationState", "TestRule", "ValidateRule"],
+            names);
+    }
+
+    [Theory]
+    [InlineData("ListRules", "ListAsync", "get", "rules", "Function")]
+    [InlineData("GetRule", "GetAsync", "get", "rules/{pack}/{id}", "Function")]
+    [InlineData("GetRuleHistory", "HistoryAsync", "get", "rules/{pack}/{id}/history", "Function")]
+    [InlineData("ValidateRule", "ValidateAsync", "post", "rules/validate", "Function")]
+    [InlineData("TestRule", "TestAsync", "post", "rules/test", "Function")]
+    [InlineData("PutRule", "PutAsync", "put", "rules/{pack}/{id}", "Admin")]
+    [InlineData("DeleteRule", "DeleteAsync", "delete", "rules/{pack}/{id}", "Admin")]
+    [InlineData("EnableRule", "EnableAsync", "post", "rules/{pack}/{id}/enable", "Admin")]
+    [InlineData("DisableRule", "DisableAsync", "post", "rules/{pack}/{id}/disable", "Admin")]
+    public void RuleFunction_HasItsRouteMethodAndAuthLevel(string functionName, string method, string httpMethod, string route, string authLevel)
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == functionName);
+
+        Assert.Equal($"AlertPipeline.Functions.Functions.RuleFunctions.{method}", function.GetProperty("entryPoint").GetString());
+        var bindings = function.GetProperty("bindings").EnumerateArray().ToList();
+        Assert.Equal(2, bindings.Count);
+        var trigger = Assert.Single(bindings, b => b.GetProperty("type").GetString() == "httpTrigger");
+        Assert.Equal("In", trigger.GetProperty("direction").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
+        Assert.Equal([httpMethod], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        var output = Assert.Single(bindings, b => b.GetProperty("type").GetString() == "http");
+        Assert.Equal(("$return", "Out"), (output.GetProperty("name").GetString(), output.GetProperty("direction").GetString()));
+    }
+
+    [Fact]
+    public void Every_rule_write_needs_the_admin_key()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var triggers = metadata.RootElement.EnumerateArray()
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
+            .Where(b => b.GetProperty("type").GetString() == "httpTrigger")
+            .ToList();
+
+        Assert.NotEmpty(triggers);
+        foreach (var trigger in triggers)
+        {
+            var route = trigger.GetProperty("route").GetString()!;
+            var methods = trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()).ToList();
+            var changesRules = methods.Any(m => m is "put" or "delete") || route.EndsWith("/enable", StringComparison.Ordinal) || route.EndsWith("/disable", StringComparison.Ordinal);
+            Assert.True(trigger.GetProperty("authLevel").GetString() == (changesRules ? "Admin" : "Function"), route);
+            Assert.NotEqual("Anonymous", trigger.GetProperty("authLevel").GetString());
+        }
     }
 
     [Fact]

@@ -55,16 +55,7 @@ public sealed class TableRuleStore : IRuleStore
     /// <inheritdoc />
     public async Task<RuleRecord> UpsertAsync(RuleRecord rule, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(rule);
-        var entity = new TableEntity(TableKeys.Require(rule.Pack, "rule pack"), TableKeys.Require(rule.Id, "rule id"))
-        {
-            ["Title"] = rule.Title,
-            ["Level"] = rule.Level,
-            ["Enabled"] = rule.Enabled,
-            ["Mode"] = rule.Mode.ToText(),
-            ["Yaml"] = RequireFits(rule.Yaml, rule),
-            ["UpdatedAt"] = rule.UpdatedAt,
-        };
+        var entity = ToEntity(rule);
         await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
 
         // Replace, not merge: a rule is one document and stale columns must not survive an edit.
@@ -74,14 +65,82 @@ public sealed class TableRuleStore : IRuleStore
 
     /// <inheritdoc />
     public async Task<bool> DeleteAsync(string pack, string id, CancellationToken cancellationToken)
+        => (await DeleteIfAsync(pack, id, ETag.All, cancellationToken).ConfigureAwait(false)).Succeeded;
+
+    /// <inheritdoc />
+    public async Task<RuleWriteResult> CreateAsync(RuleRecord rule, CancellationToken cancellationToken)
+    {
+        var entity = ToEntity(rule);
+        await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var response = await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return RuleWriteResult.Stored(rule with { ETag = response.Headers.ETag?.ToString() });
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return RuleWriteResult.Exists;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<RuleWriteResult> ReplaceAsync(RuleRecord rule, string ifMatch, CancellationToken cancellationToken)
+    {
+        RuleWriteResult.RequireETag(ifMatch);
+        var entity = ToEntity(rule);
+        await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var response = await _table.UpdateEntityAsync(entity, new ETag(ifMatch), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return RuleWriteResult.Stored(rule with { ETag = response.Headers.ETag?.ToString() });
+        }
+        catch (RequestFailedException e) when (Refusal(e.Status) is { } refused)
+        {
+            return refused;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<RuleWriteResult> DeleteAsync(string pack, string id, string ifMatch, CancellationToken cancellationToken)
+        => DeleteIfAsync(pack, id, new ETag(RuleWriteResult.RequireETag(ifMatch)), cancellationToken);
+
+    private async Task<RuleWriteResult> DeleteIfAsync(string pack, string id, ETag ifMatch, CancellationToken cancellationToken)
     {
         TableKeys.Require(pack, nameof(pack));
         TableKeys.Require(id, nameof(id));
         await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // DeleteEntity treats a missing entity as success; only the status tells the two apart.
+            var response = await _table.DeleteEntityAsync(pack, id, ifMatch, cancellationToken).ConfigureAwait(false);
+            return response.Status == 404 ? RuleWriteResult.Missing : RuleWriteResult.Deleted;
+        }
+        catch (RequestFailedException e) when (Refusal(e.Status) is { } refused)
+        {
+            return refused;
+        }
+    }
 
-        // DeleteEntity treats a missing entity as success; only the status tells the two apart.
-        var response = await _table.DeleteEntityAsync(pack, id, ETag.All, cancellationToken).ConfigureAwait(false);
-        return response.Status != 404;
+    /// <summary>The service's answers to a conditional write that are outcomes, not failures.</summary>
+    private static RuleWriteResult? Refusal(int status) => status switch
+    {
+        412 => RuleWriteResult.StaleETag,
+        404 => RuleWriteResult.Missing,
+        _ => null,
+    };
+
+    private static TableEntity ToEntity(RuleRecord rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return new TableEntity(TableKeys.Require(rule.Pack, "rule pack"), TableKeys.Require(rule.Id, "rule id"))
+        {
+            ["Title"] = rule.Title,
+            ["Level"] = rule.Level,
+            ["Enabled"] = rule.Enabled,
+            ["Mode"] = rule.Mode.ToText(),
+            ["Yaml"] = RequireFits(rule.Yaml, rule),
+            ["UpdatedAt"] = rule.UpdatedAt,
+        };
     }
 
     /// <inheritdoc />

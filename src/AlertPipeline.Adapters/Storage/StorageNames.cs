@@ -12,6 +12,12 @@ public static class StorageNames
     /// <summary>Table of Sigma rules (PartitionKey = pack, RowKey = rule id).</summary>
     public const string RulesTable = "rules";
 
+    /// <summary>
+    /// Table of rule changes (PartitionKey = escaped pack and rule id, RowKey = inverted UTC ticks plus a unique suffix,
+    /// so a rule's newest change comes first).
+    /// </summary>
+    public const string RuleHistoryTable = "rulehistory";
+
     /// <summary>Table of alerts (PartitionKey = first two characters of the alert id, RowKey = alert id).</summary>
     public const string AlertsTable = "alerts";
 

@@ -1,24 +1,27 @@
 using AlertPipeline.Adapters;
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Management;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AlertPipeline.Cli.Commands;
 
-/// <summary><c>alertpipe rules validate|push|list</c>: check Sigma files, write them to the rule store, list the store.</summary>
+/// <summary><c>alertpipe rules validate|push|list|test|history</c>: check Sigma files, write them to the rule store, list the store, try a rule on telemetry, show a rule's changes.</summary>
 internal sealed class RulesCommand(TextWriter stdout, TextWriter stderr)
 {
     public const string Usage = """
         usage: alertpipe rules validate <file|dir>... [--output text|json]
-               alertpipe rules push <file|dir>... --storage <connection string> [--pack <name>] [--mode enforce|dry-run]
+               alertpipe rules push <file|dir>... --storage <connection string> [--pack <name>] [--mode enforce|dry-run] [--who <name>]
                alertpipe rules list --storage <connection string> [--pack <name>]
+               alertpipe rules test <rule.yml> <telemetry file>...
+               alertpipe rules history <pack> <id> --storage <connection string> [--max <n>]
         """;
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         if (args.Count == 0)
         {
-            throw new UsageException("rules needs a subcommand: validate, push or list");
+            throw new UsageException("rules needs a subcommand: validate, push, list, test or history");
         }
 
         if (args[0] == "validate")
@@ -26,34 +29,44 @@ internal sealed class RulesCommand(TextWriter stdout, TextWriter stderr)
             return await new RulesValidateCommand(stdout, stderr).RunAsync([.. args.Skip(1)], cancellationToken).ConfigureAwait(false);
         }
 
-        var parsed = new CliArguments(args.Skip(1), new HashSet<string> { "storage", "pack", "mode" }, new HashSet<string>());
+        var parsed = new CliArguments(args.Skip(1), new HashSet<string> { "storage", "pack", "mode", "who", "max" }, new HashSet<string>());
         return args[0] switch
         {
             "push" => await PushAsync(parsed, cancellationToken).ConfigureAwait(false),
             "list" => await ListAsync(parsed, cancellationToken).ConfigureAwait(false),
+            "test" => await new RuleChangesCommand(stdout, stderr).TestAsync(parsed.Positionals, cancellationToken).ConfigureAwait(false),
+            "history" => await HistoryAsync(parsed, cancellationToken).ConfigureAwait(false),
             _ => throw new UsageException($"unknown rules subcommand '{args[0]}'"),
         };
     }
 
     private async Task<int> PushAsync(CliArguments parsed, CancellationToken cancellationToken)
     {
-        var mode = RuleMode.Enforce;
-        if (parsed.Value("mode") is { } modeText && !RuleModes.TryParse(modeText, out mode))
+        // No --mode keeps a stored rule's mode (an operator may have put it in dry-run); new rules enforce.
+        RuleMode? mode = null;
+        if (parsed.Value("mode") is { } modeText)
         {
-            throw new UsageException($"--mode must be enforce or dry-run, not '{modeText}'");
+            mode = RuleModes.TryParse(modeText, out var parsedMode) ? parsedMode : throw new UsageException($"--mode must be enforce or dry-run, not '{modeText}'");
         }
 
-        var files = LoadFiles(parsed, mode);
+        var files = LoadFiles(parsed, mode ?? RuleMode.Enforce);
         var valid = await ReportAsync(files).ConfigureAwait(false);
         await using var services = BuildServices(parsed);
-        var store = services.GetRequiredService<IRuleStore>();
-        foreach (var file in files.Where(f => f.Record is not null))
-        {
-            await store.UpsertAsync(file.Record!, cancellationToken).ConfigureAwait(false);
-        }
+        var who = parsed.Value("who") ?? Environment.UserName;
+        var summary = await new RuleChangesCommand(stdout, stderr)
+            .PushAsync(files, services.GetRequiredService<RuleManager>(), mode, who, cancellationToken).ConfigureAwait(false);
 
-        await stdout.WriteLineAsync($"pushed {valid}, skipped {files.Count - valid} invalid").ConfigureAwait(false);
-        return valid == files.Count ? 0 : 1;
+        await stdout.WriteLineAsync(
+            $"pushed {summary.Created + summary.Replaced} (created {summary.Created}, replaced {summary.Replaced}), unchanged {summary.Unchanged}, " +
+            $"conflicts {summary.Conflicts}, skipped {files.Count - valid + summary.Refused} invalid").ConfigureAwait(false);
+        return valid == files.Count && summary.Clean ? 0 : 1;
+    }
+
+    private async Task<int> HistoryAsync(CliArguments parsed, CancellationToken cancellationToken)
+    {
+        await using var services = BuildServices(parsed);
+        return await new RuleChangesCommand(stdout, stderr)
+            .HistoryAsync(services.GetRequiredService<RuleManager>(), parsed.Positionals, parsed.Value("max"), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<int> ListAsync(CliArguments parsed, CancellationToken cancellationToken)

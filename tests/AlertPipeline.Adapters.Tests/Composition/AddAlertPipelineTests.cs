@@ -8,6 +8,7 @@ using AlertPipeline.Adapters.Respond.Channels.Teams;
 using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Adapters.Tests.Storage;
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Detect.Management;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Ingest;
@@ -79,6 +80,8 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         using var provider = Compose([]);
 
         Assert.IsType<InMemoryRuleStore>(provider.GetRequiredService<IRuleStore>());
+        Assert.IsType<InMemoryRuleHistory>(provider.GetRequiredService<IRuleHistory>());
+        Assert.NotNull(provider.GetRequiredService<RuleManager>());
         Assert.IsType<InMemoryAlertStore>(provider.GetRequiredService<IAlertStore>());
         Assert.IsType<InMemoryDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
         Assert.IsType<InMemoryShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
@@ -91,6 +94,7 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         using var provider = Compose(AzureLikeSettings("unused"));
 
         Assert.IsType<TableRuleStore>(provider.GetRequiredService<IRuleStore>());
+        Assert.IsType<TableRuleHistory>(provider.GetRequiredService<IRuleHistory>());
         Assert.IsType<TableAlertStore>(provider.GetRequiredService<IAlertStore>());
         Assert.IsType<TableDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
         Assert.IsType<TableSandboxInventory>(provider.GetRequiredService<ISandboxInventory>());

@@ -77,6 +77,92 @@ public abstract class RuleStoreContract
         Assert.False(await Store.DeleteAsync("core", "r1", CancellationToken.None));
         Assert.Null(await Store.GetAsync("core", "r1", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Create_stores_a_new_rule_and_refuses_a_taken_key_without_writing()
+    {
+        var created = await Store.CreateAsync(Rule("core", "r1"), CancellationToken.None);
+        var again = await Store.CreateAsync(Rule("core", "r1") with { Title = "Second operator" }, CancellationToken.None);
+
+        Assert.Equal(RuleWriteOutcome.Written, created.Outcome);
+        Assert.False(string.IsNullOrEmpty(created.Rule!.ETag));
+        Assert.Equal(RuleWriteOutcome.AlreadyExists, again.Outcome);
+        Assert.Null(again.Rule);
+        var read = await Store.GetAsync("core", "r1", CancellationToken.None);
+        Assert.Equal(created.Rule, read);
+    }
+
+    [Fact]
+    public async Task Replace_with_the_current_etag_writes_and_gives_a_new_etag()
+    {
+        var first = (await Store.CreateAsync(Rule("core", "r1"), CancellationToken.None)).Rule!;
+
+        var replaced = await Store.ReplaceAsync(first with { Mode = RuleMode.DryRun, Enabled = false }, first.ETag!, CancellationToken.None);
+
+        Assert.Equal(RuleWriteOutcome.Written, replaced.Outcome);
+        Assert.NotEqual(first.ETag, replaced.Rule!.ETag);
+        var read = await Store.GetAsync("core", "r1", CancellationToken.None);
+        Assert.Equal(replaced.Rule, read);
+        Assert.Equal(RuleMode.DryRun, read!.Mode);
+        Assert.False(read.Enabled);
+    }
+
+    [Fact]
+    public async Task Two_operators_editing_the_same_read_the_second_is_stale_and_nothing_of_it_is_written()
+    {
+        var read = (await Store.CreateAsync(Rule("core", "r1"), CancellationToken.None)).Rule!;
+
+        var alice = await Store.ReplaceAsync(read with { Title = "Alice" }, read.ETag!, CancellationToken.None);
+        var bob = await Store.ReplaceAsync(read with { Title = "Bob" }, read.ETag!, CancellationToken.None);
+
+        Assert.Equal(RuleWriteOutcome.Written, alice.Outcome);
+        Assert.Equal(RuleWriteOutcome.Stale, bob.Outcome);
+        Assert.Null(bob.Rule);
+        Assert.Equal(alice.Rule, await Store.GetAsync("core", "r1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Replace_of_a_missing_rule_is_not_found_and_creates_nothing()
+    {
+        var stored = await Store.UpsertAsync(Rule("core", "r1"), CancellationToken.None);
+
+        var result = await Store.ReplaceAsync(Rule("core", "r2"), stored.ETag!, CancellationToken.None);
+
+        Assert.Equal(RuleWriteOutcome.NotFound, result.Outcome);
+        Assert.Null(await Store.GetAsync("core", "r2", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Delete_if_match_removes_only_the_version_read()
+    {
+        var read = await Store.UpsertAsync(Rule("core", "r1"), CancellationToken.None);
+        var changed = await Store.UpsertAsync(Rule("core", "r1") with { Title = "Changed" }, CancellationToken.None);
+
+        var stale = await Store.DeleteAsync("core", "r1", read.ETag!, CancellationToken.None);
+        Assert.Equal(RuleWriteOutcome.Stale, stale.Outcome);
+        Assert.Equal("Changed", (await Store.GetAsync("core", "r1", CancellationToken.None))!.Title);
+
+        var deleted = await Store.DeleteAsync("core", "r1", changed.ETag!, CancellationToken.None);
+        Assert.Equal(RuleWriteOutcome.Written, deleted.Outcome);
+        Assert.Null(await Store.GetAsync("core", "r1", CancellationToken.None));
+
+        var gone = await Store.DeleteAsync("core", "r1", changed.ETag!, CancellationToken.None);
+        Assert.Equal(RuleWriteOutcome.NotFound, gone.Outcome);
+    }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("")]
+    [InlineData(" ")]
+    public async Task A_wildcard_or_empty_etag_is_refused_rather_than_writing_unconditionally(string ifMatch)
+    {
+        var stored = await Store.UpsertAsync(Rule("core", "r1"), CancellationToken.None);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ReplaceAsync(stored with { Title = "Blind" }, ifMatch, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.DeleteAsync("core", "r1", ifMatch, CancellationToken.None));
+
+        Assert.Equal(stored, await Store.GetAsync("core", "r1", CancellationToken.None));
+    }
 }
 
 /// <summary>The contract against <see cref="InMemoryRuleStore"/>.</summary>

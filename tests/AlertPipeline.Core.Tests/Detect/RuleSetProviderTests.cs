@@ -156,5 +156,11 @@ public sealed class RuleSetProviderTests
         public Task<RuleRecord> UpsertAsync(RuleRecord rule, CancellationToken cancellationToken) => _inner.UpsertAsync(rule, cancellationToken);
 
         public Task<bool> DeleteAsync(string pack, string id, CancellationToken cancellationToken) => _inner.DeleteAsync(pack, id, cancellationToken);
+
+        public Task<RuleWriteResult> CreateAsync(RuleRecord rule, CancellationToken cancellationToken) => _inner.CreateAsync(rule, cancellationToken);
+
+        public Task<RuleWriteResult> ReplaceAsync(RuleRecord rule, string ifMatch, CancellationToken cancellationToken) => _inner.ReplaceAsync(rule, ifMatch, cancellationToken);
+
+        public Task<RuleWriteResult> DeleteAsync(string pack, string id, string ifMatch, CancellationToken cancellationToken) => _inner.DeleteAsync(pack, id, ifMatch, cancellationToken);
     }
 }
