@@ -363,19 +363,66 @@ internal sealed class WildcardTest : ValueTest
 /// <summary><c>|re</c>: a regex compiled once; a timeout (backtracking fallback only) counts as no match.</summary>
 internal sealed class RegexTest(Regex regex) : ValueTest
 {
+    /// <summary>Timeouts within one <see cref="TripWindowMs"/> that open the breaker.</summary>
+    internal const int TripAfterTimeouts = 3;
+
+    /// <summary>How long the breaker stays open, and the window its timeouts are counted in.</summary>
+    internal const long TripWindowMs = 60_000;
+
+    private int _recentTimeouts;
+    private long _windowStartedMs;
+    private long _openUntilMs;
+
     internal Regex Regex { get; } = regex;
+
+    /// <summary>Matches that ran out of time since the rule was compiled.</summary>
+    internal int Timeouts { get; private set; }
+
+    /// <summary>Evaluations skipped because the breaker was open.</summary>
+    internal long Skipped { get; private set; }
 
     public override bool Test(ReadOnlySpan<char> value)
     {
+        // Only a backtracking regex (a pattern NonBacktracking cannot run) can time out. An adversary who finds input
+        // that does would otherwise spend the whole budget on every event; after a few timeouts the test answers
+        // "no match" at once for a minute, so a batch costs at most a few budgets, then tries again. Concurrent batches
+        // share the compiled rule; their unsynchronised updates can only blur the counts, never block.
+        if (_openUntilMs != 0 && Environment.TickCount64 < _openUntilMs)
+        {
+            Skipped++;
+            return false;
+        }
+
         try
         {
             return Regex.IsMatch(value);
         }
         catch (RegexMatchTimeoutException)
         {
+            Timeouts++;
+            var now = Environment.TickCount64;
+            if (now - _windowStartedMs > TripWindowMs)
+            {
+                _windowStartedMs = now;
+                _recentTimeouts = 0;
+            }
+
+            if (++_recentTimeouts >= TripAfterTimeouts)
+            {
+                _openUntilMs = now + TripWindowMs;
+                _recentTimeouts = 0;
+                RegexBreakerOpened.Add(1);
+            }
+
             return false;
         }
     }
+
+    private static readonly System.Diagnostics.Metrics.Meter Meter = new("AlertPipeline.Rules.Regex");
+
+    /// <summary>Times a rule's backtracking regex stopped being evaluated for a minute after repeated timeouts.</summary>
+    private static readonly System.Diagnostics.Metrics.Counter<long> RegexBreakerOpened =
+        Meter.CreateCounter<long>("alertpipeline.rules.regex_breaker_opened", description: "Backtracking rule regexes paused after repeated match timeouts");
 }
 
 /// <summary><c>|gt</c>, <c>|gte</c>, <c>|lt</c>, <c>|lte</c>: the value parsed as a number.</summary>
