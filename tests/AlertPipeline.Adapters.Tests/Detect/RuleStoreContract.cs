@@ -163,6 +163,24 @@ public abstract class RuleStoreContract
 
         Assert.Equal(stored, await Store.GetAsync("core", "r1", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Changes_since_a_time_hold_every_row_written_since_and_every_key()
+    {
+        await Store.UpsertAsync(Rule("core", "old"), CancellationToken.None);
+        var first = await Store.ListChangesAsync(null, CancellationToken.None);
+        Assert.Equal([("core", "old")], first.Changed.Select(r => (r.Pack, r.Id)));
+
+        await Store.UpsertAsync(Rule("core", "new"), CancellationToken.None);
+        await Store.DeleteAsync("core", "old", CancellationToken.None);
+        await Store.UpsertAsync(Rule("core", "kept"), CancellationToken.None);
+        var next = await Store.ListChangesAsync(first.HighWater, CancellationToken.None);
+
+        // A store may return more than what changed (the in-memory one returns everything), never less.
+        Assert.Contains(next.Changed, r => r.Id == "new");
+        Assert.Contains(next.Changed, r => r.Id == "kept");
+        Assert.Equal(new HashSet<(string, string)> { ("core", "new"), ("core", "kept") }, next.Keys);
+    }
 }
 
 /// <summary>The contract against <see cref="InMemoryRuleStore"/>.</summary>
@@ -179,6 +197,42 @@ public sealed class TableRuleStoreTests(AzuriteFixture azurite) : RuleStoreContr
     private TableRuleStore? _store;
 
     protected override IRuleStore Store => _store ??= new TableRuleStore(azurite.TableService, _tableName);
+
+    [Fact]
+    public async Task Changes_are_read_by_the_services_Timestamp_so_an_untouched_row_is_not_read_again()
+    {
+        await Store.UpsertAsync(new RuleRecord("core", "a", "T", "high", true, RuleMode.Enforce, "yaml-a", DateTimeOffset.UnixEpoch), CancellationToken.None);
+        var first = await Store.ListChangesAsync(null, CancellationToken.None);
+        await Task.Delay(1100); // Azurite's Timestamp has whole-second precision at worst; the next write must be later
+        await Store.UpsertAsync(new RuleRecord("core", "b", "T", "high", true, RuleMode.Enforce, "yaml-b", DateTimeOffset.UnixEpoch), CancellationToken.None);
+
+        var next = await Store.ListChangesAsync(first.HighWater!.Value.AddMilliseconds(1), CancellationToken.None);
+
+        Assert.Equal(["b"], next.Changed.Select(r => r.Id));
+        Assert.Equal(2, next.Keys.Count);
+        Assert.True(next.HighWater > first.HighWater);
+    }
+
+    [Fact]
+    public async Task A_hot_reload_over_the_table_recompiles_only_the_changed_row()
+    {
+        static RuleRecord Port(string id, int port) => new("core", id, "T", "high", true, RuleMode.Enforce,
+            $"title: Port {port}\nid: {id}\nlogsource:\n  category: network_connection\ndetection:\n  sel:\n    destination.port: {port}\n  condition: sel\n", DateTimeOffset.UnixEpoch);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await Store.UpsertAsync(Port("a", 22), CancellationToken.None);
+        await Store.UpsertAsync(Port("b", 3333), CancellationToken.None);
+        var provider = new RuleSetProvider(Store, TimeSpan.FromSeconds(10), time);
+        var before = (await provider.GetAsync(CancellationToken.None)).Rules.ToDictionary(r => r.Rule.Id, r => r.Rule);
+
+        await Store.UpsertAsync(Port("b", 4444), CancellationToken.None);
+        await Store.UpsertAsync(new RuleRecord("core", "c", "T", "high", true, RuleMode.Enforce, "title: [broken", DateTimeOffset.UnixEpoch), CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var after = (await provider.GetAsync(CancellationToken.None)).Rules.ToDictionary(r => r.Rule.Id, r => r.Rule);
+
+        Assert.Same(before["a"], after["a"]);
+        Assert.Equal("Port 4444", after["b"].Title);
+        Assert.Equal(RuleRunState.Broken, provider.Statuses.Single(s => s.Id == "c").State);
+    }
 
     [Fact]
     public async Task Stores_the_documented_columns()
