@@ -69,10 +69,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
 
         services.TryAddSingleton(_ => new TelemetryIngestor());
+        var placeholders = SigmaPlaceholderConfiguration.FromConfiguration(configuration);
         services.TryAddSingleton(sp => new RuleManager(
             sp.GetRequiredService<IRuleStore>(), sp.GetRequiredService<IRuleHistory>(), sp.GetRequiredService<TelemetryIngestor>(),
-            sp.GetRequiredService<TimeProvider>()));
-        var placeholders = SigmaPlaceholderConfiguration.FromConfiguration(configuration);
+            sp.GetRequiredService<TimeProvider>(), placeholders));
         services.TryAddSingleton(sp => new RuleSetProvider(
             sp.GetRequiredService<IRuleStore>(), pipelineOptions.RuleRefreshInterval, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RuleSetProvider>>(), placeholders));

@@ -87,8 +87,15 @@ internal sealed class RuleChangesCommand(TextWriter stdout, TextWriter stderr)
         var now = TimeProvider.System.GetUtcNow();
         var messages = positionals.Skip(1).SelectMany(path => ReplayFiles.Read(path, now)).ToList();
 
-        // Testing touches no store: the manager gets empty in-memory ones.
-        var result = new RuleManager(new InMemoryRuleStore(), new InMemoryRuleHistory()).Test(yaml, messages);
+        // Testing touches no store: the manager gets empty in-memory ones. A rule collection (a correlation shipped
+        // with the rules it names) tests its first correlation, linked with the file's other documents.
+        var documents = Core.Detect.Sigma.SigmaRuleCompiler.CheckDocuments(yaml);
+        var tested = documents.FirstOrDefault(d => d.Rule?.Correlation is not null) ?? documents[0];
+        var context = documents.Where(d => d != tested && d.Rule is not null)
+            .Select(d => new RuleRecord("test", d.Rule!.Id, d.Rule.Title, d.Rule.Level.ToSigma(), true, RuleMode.DryRun, d.Yaml, now))
+            .ToList();
+        var result = await new RuleManager(new InMemoryRuleStore(), new InMemoryRuleHistory())
+            .TestAsync(documents.Count > 1 ? tested.Yaml : yaml, messages, context, cancellationToken).ConfigureAwait(false);
         if (!result.IsValid)
         {
             foreach (var problem in result.Problems)

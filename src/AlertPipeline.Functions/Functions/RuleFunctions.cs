@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Detect.Management;
+using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Functions.Http;
 using Microsoft.Azure.Functions.Worker;
@@ -37,7 +38,8 @@ public sealed partial class RuleFunctions(RuleManager manager, ILogger<RuleFunct
         ArgumentNullException.ThrowIfNull(request);
         var pack = request.Query["pack"];
         var rules = await manager.ListAsync(string.IsNullOrEmpty(pack) ? null : pack, cancellationToken).ConfigureAwait(false);
-        return await HttpProblems.JsonAsync(request, HttpStatusCode.OK, new RuleListView([.. rules.Select(r => RuleView.Of(r, withYaml: false))]), cancellationToken).ConfigureAwait(false);
+        var health = await manager.HealthAsync(string.IsNullOrEmpty(pack) ? null : pack, cancellationToken).ConfigureAwait(false);
+        return await HttpProblems.JsonAsync(request, HttpStatusCode.OK, new RuleListView([.. rules.Select(r => RuleView.Of(r, withYaml: false, health.GetValueOrDefault((r.Pack, r.Id))))]), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><c>GET rules/{pack}/{id}</c>: one rule with its YAML; its ETag in the <c>ETag</c> header.</summary>
@@ -47,9 +49,13 @@ public sealed partial class RuleFunctions(RuleManager manager, ILogger<RuleFunct
         string pack, string id, CancellationToken cancellationToken)
     {
         var rule = await manager.GetAsync(pack, id, cancellationToken).ConfigureAwait(false);
-        return rule is null
-            ? await HttpProblems.NotFoundAsync(request, pack, id, cancellationToken).ConfigureAwait(false)
-            : await HttpProblems.JsonAsync(request, HttpStatusCode.OK, RuleView.Of(rule, withYaml: true), cancellationToken, rule.ETag).ConfigureAwait(false);
+        if (rule is null)
+        {
+            return await HttpProblems.NotFoundAsync(request, pack, id, cancellationToken).ConfigureAwait(false);
+        }
+
+        var health = await manager.HealthAsync(pack, cancellationToken).ConfigureAwait(false);
+        return await HttpProblems.JsonAsync(request, HttpStatusCode.OK, RuleView.Of(rule, withYaml: true, health.GetValueOrDefault((rule.Pack, rule.Id))), cancellationToken, rule.ETag).ConfigureAwait(false);
     }
 
     /// <summary><c>GET rules/{pack}/{id}/history[?max=n]</c>: the rule's changes, newest first (also after a delete).</summary>
@@ -81,7 +87,7 @@ public sealed partial class RuleFunctions(RuleManager manager, ILogger<RuleFunct
             return await HttpProblems.TooLargeAsync(request, MaxRuleBytes, cancellationToken).ConfigureAwait(false);
         }
 
-        var validation = RuleManager.Check(Text(body));
+        var validation = manager.CheckWithPlaceholders(Text(body));
         return validation.IsValid
             ? await HttpProblems.JsonAsync(request, HttpStatusCode.OK, new ValidationView(true, validation.Id!, validation.Title!, validation.Level!), cancellationToken).ConfigureAwait(false)
             : await HttpProblems.InvalidRuleAsync(request, validation.Problems, cancellationToken).ConfigureAwait(false);
@@ -132,7 +138,7 @@ public sealed partial class RuleFunctions(RuleManager manager, ILogger<RuleFunct
             return await HttpProblems.BadRequestAsync(request, "the body must be a JSON object with \"yaml\" (a string) and \"sample\"", cancellationToken).ConfigureAwait(false);
         }
 
-        var result = manager.Test(yaml, sample);
+        var result = await manager.TestAsync(yaml, [new TelemetryMessage(sample, "sample", 0, DateTimeOffset.UtcNow)], null, cancellationToken).ConfigureAwait(false);
         if (!result.IsValid)
         {
             return await HttpProblems.InvalidRuleAsync(request, result.Problems, cancellationToken).ConfigureAwait(false);

@@ -7,11 +7,21 @@ namespace AlertPipeline.Functions.Http;
 public sealed record RuleView(
     string Pack, string Id, string Title, string Level, bool Enabled, string Mode, DateTimeOffset UpdatedAt, string? ETag, string? Yaml)
 {
-    /// <summary>The view of <paramref name="rule"/>, with or without its YAML.</summary>
-    public static RuleView Of(RuleRecord rule, bool withYaml)
+    /// <summary><c>ok</c>, <c>disabled</c> or <c>error</c> as the pipeline would load the store now; null where not computed.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>Why the rule does not load (<c>line L column C: problem</c>), when <see cref="Status"/> is <c>error</c>.</summary>
+    public string? Problem { get; init; }
+
+    /// <summary>The view of <paramref name="rule"/>, with or without its YAML, and its health when known.</summary>
+    public static RuleView Of(RuleRecord rule, bool withYaml, RuleHealth? health = null)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        return new(rule.Pack, rule.Id, rule.Title, rule.Level, rule.Enabled, rule.Mode.ToText(), rule.UpdatedAt, rule.ETag, withYaml ? rule.Yaml : null);
+        return new(rule.Pack, rule.Id, rule.Title, rule.Level, rule.Enabled, rule.Mode.ToText(), rule.UpdatedAt, rule.ETag, withYaml ? rule.Yaml : null)
+        {
+            Status = health?.Status,
+            Problem = health?.Problem is { } p ? $"line {p.Line} column {p.Column}: {p.Problem}" : null,
+        };
     }
 }
 

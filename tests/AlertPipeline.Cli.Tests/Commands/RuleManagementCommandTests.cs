@@ -60,6 +60,32 @@ public sealed class RuleManagementCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Test_of_a_rule_collection_runs_its_correlation_over_the_events()
+    {
+        var collection = $"""
+            title: Two tunnels in a minute
+            id: 2e0c4d8a-6b1f-4a7e-9c3d-1f2e3d4c5b6a
+            correlation:
+              type: event_count
+              rules: [{Id}]
+              group-by: [sandbox.id]
+              timespan: 1m
+              condition:
+                gte: 2
+            level: high
+            ---
+            {Rule(Id, "ssh -R")}
+            """;
+
+        var run = await CliRun.RunAsync("rules", "test", Write("collection.yml", collection), Events());
+
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("event 2 2025-11-14T03:20:02.000Z: correlation.count=2, correlation.group=sandbox.id=sbx-7", lines[0], StringComparison.Ordinal);
+        Assert.Contains("matched rule 2e0c4d8a-6b1f-4a7e-9c3d-1f2e3d4c5b6a", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Test_without_a_match_exits_1()
     {
         var run = await CliRun.RunAsync("rules", "test", Write("rule.yml", Rule(Id, "autossh")), Events());

@@ -87,6 +87,7 @@ public sealed class RuleFunctionsTests : IDisposable
         Assert.Equal(TunnelRule, got.Json.GetProperty("yaml").GetString());
         Assert.Equal("dry-run", got.Json.GetProperty("mode").GetString());
         Assert.Equal(etag, got.Json.GetProperty("eTag").GetString());
+        Assert.Equal("ok", got.Json.GetProperty("status").GetString()); // as the pipeline would load the store now
         var change = Assert.Single((await History()).EnumerateArray());
         Assert.Equal(("create", "alice@example.com"), (change.GetProperty("action").GetString(), change.GetProperty("who").GetString()));
         Assert.Equal(JsonValueKind.Null, change.GetProperty("before").ValueKind);

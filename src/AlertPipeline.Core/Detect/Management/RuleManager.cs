@@ -44,23 +44,49 @@ public sealed class RuleManager
     private readonly IRuleHistory _history;
     private readonly TelemetryIngestor _ingestor;
     private readonly TimeProvider _time;
+    private readonly Sigma.SigmaPlaceholders? _placeholders;
 
     /// <summary>Creates the manager over the stores.</summary>
-    public RuleManager(IRuleStore rules, IRuleHistory history, TelemetryIngestor? ingestor = null, TimeProvider? time = null)
+    public RuleManager(IRuleStore rules, IRuleHistory history, TelemetryIngestor? ingestor = null, TimeProvider? time = null, Sigma.SigmaPlaceholders? placeholders = null)
     {
+        _placeholders = placeholders;
         _rules = rules ?? throw new ArgumentNullException(nameof(rules));
         _history = history ?? throw new ArgumentNullException(nameof(history));
         _ingestor = ingestor ?? new TelemetryIngestor();
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>
+    /// How each stored rule (of <paramref name="pack"/>, or all) stands when the pipeline loads the store as it is now:
+    /// compiled with the configured placeholders and linked with every other stored rule, so a correlation that names
+    /// a missing rule shows as broken. A running instance keeps the last good version of a broken rule running.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string Pack, string Id), RuleHealth>> HealthAsync(string? pack, CancellationToken cancellationToken)
+    {
+        var all = await _rules.ListAsync(null, cancellationToken).ConfigureAwait(false);
+        var set = RuleSet.Compile(all, _placeholders);
+        var health = new Dictionary<(string, string), RuleHealth>();
+        foreach (var rule in all.Where(r => pack is null || r.Pack == pack))
+        {
+            var problem = set.Errors.FirstOrDefault(e => e.Pack == rule.Pack && e.RuleId == rule.Id);
+            health[(rule.Pack, rule.Id)] = !rule.Enabled ? new RuleHealth("disabled", null)
+                : problem is null ? new RuleHealth("ok", null)
+                : new RuleHealth("error", problem);
+        }
+
+        return health;
+    }
+
     /// <summary>What is wrong with <paramref name="yaml"/> as a rule; empty when it is valid.</summary>
     public static IReadOnlyList<RuleProblem> Validate(string yaml) => Check(yaml).Problems;
 
+    /// <summary><see cref="Check(string, Sigma.SigmaPlaceholders?)"/> with this deployment's <c>|expand</c> placeholders.</summary>
+    public RuleValidation CheckWithPlaceholders(string yaml) => Check(yaml, _placeholders);
+
     /// <summary>Validates <paramref name="yaml"/> and, when valid, says which rule it is.</summary>
-    public static RuleValidation Check(string yaml)
+    public static RuleValidation Check(string yaml, Sigma.SigmaPlaceholders? placeholders = null)
     {
-        var (rule, problems) = Compile(yaml);
+        var (rule, problems) = Compile(yaml, placeholders);
         return rule is null ? new RuleValidation(problems) : new RuleValidation([], rule.Id, rule.Title, rule.Level.ToSigma());
     }
 
@@ -109,7 +135,7 @@ public sealed class RuleManager
             return new RuleChangeResult(RuleChangeStatus.BadKey, Detail: keyProblem);
         }
 
-        var (compiled, problems) = Compile(yaml);
+        var (compiled, problems) = Compile(yaml, _placeholders);
         if (compiled is null)
         {
             return new RuleChangeResult(RuleChangeStatus.Invalid, Problems: problems);
@@ -214,6 +240,62 @@ public sealed class RuleManager
         }
     }
 
+    /// <summary>
+    /// Like <see cref="Test(string, IReadOnlyList{TelemetryMessage})"/>, and for a correlation rule runs the
+    /// correlation: it is linked with <paramref name="context"/> (the rules it names; the stored enabled rules when
+    /// null), the samples are evaluated in event time with fresh in-memory state, and each firing is one match
+    /// (<c>Index</c> is the latest sample event of the group, or -1; the fields give group, count and window).
+    /// </summary>
+    public async Task<RuleTestResult> TestAsync(
+        string yaml, IReadOnlyList<TelemetryMessage> messages, IEnumerable<RuleRecord>? context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var (rule, problems) = Compile(yaml, _placeholders);
+        if (rule?.Correlation is null)
+        {
+            return rule is null ? new RuleTestResult(problems, null, 0, 0, [], []) : Test(yaml, messages);
+        }
+
+        var others = context ?? await _rules.ListAsync(null, cancellationToken).ConfigureAwait(false);
+        var records = others.Where(r => r.Id != rule.Id)
+            .Append(new RuleRecord("test", rule.Id, rule.Title, rule.Level.ToSigma(), true, RuleMode.DryRun, yaml, _time.GetUtcNow()));
+        var set = RuleSet.Compile(records, _placeholders);
+        var index = set.Correlations.ToList().FindIndex(c => c.Id == rule.Id);
+        if (index < 0)
+        {
+            var problem = set.Errors.FirstOrDefault(e => e.RuleId == rule.Id);
+            return new RuleTestResult(
+                [new RuleProblem(SafeText.Clean(rule.Id, MaxIdLength), problem?.Line ?? 1, problem?.Column ?? 1, problem?.Problem ?? "the correlation does not link")], null, 0, 0, [], []);
+        }
+
+        var batch = new EventBatch();
+        foreach (var message in messages)
+        {
+            _ingestor.Ingest(message, batch);
+        }
+
+        new EnrichmentStage(SandboxSnapshot.Empty).Enrich(batch);
+        var detections = new List<Detection>();
+        set.Evaluate(batch, detections);
+        var engine = new Correlation.CorrelationEngine(new Correlation.InMemoryCorrelationStateStore(), time: _time);
+        var firings = (await engine.ProcessAsync(set, batch, detections, static (_, _) => Task.CompletedTask, cancellationToken).ConfigureAwait(false))
+            .Where(f => f.Correlation.Id == rule.Id)
+            .ToList();
+        var matches = firings.Take(MaxTestMatches).Select(f => new RuleTestMatch(
+            f.BatchEvents.Count > 0 ? f.BatchEvents[^1] : -1,
+            f.WindowEnd,
+            new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["correlation.count"] = f.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["correlation.group"] = SafeText.Clean(string.Join(", ", f.Correlation.GroupNames.Select((name, g) => $"{name}={f.GroupValues[g]}"))),
+                ["correlation.window"] = $"{f.WindowStart:O} .. {f.WindowEnd:O}",
+            })).ToList();
+        var rejected = batch.Rejects.Take(MaxTestRejects)
+            .Select(r => new RuleTestReject(SafeText.Clean(r.Position.ToString(), 128), SafeText.Clean(r.Reason, 64), SafeText.Clean(r.Detail)))
+            .ToList();
+        return new RuleTestResult([], rule.Id, batch.Count, firings.Count, matches, rejected);
+    }
+
     /// <summary>Runs <paramref name="yaml"/> over one sample telemetry body (any format the pipeline ingests).</summary>
     public RuleTestResult Test(string yaml, ReadOnlyMemory<byte> sample)
         => Test(yaml, [new TelemetryMessage(sample, "sample", 0, _time.GetUtcNow())]);
@@ -226,7 +308,7 @@ public sealed class RuleManager
     public RuleTestResult Test(string yaml, IReadOnlyList<TelemetryMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var (rule, problems) = Compile(yaml);
+        var (rule, problems) = Compile(yaml, _placeholders);
         if (rule is null)
         {
             return new RuleTestResult(problems, null, 0, 0, [], []);
@@ -274,7 +356,7 @@ public sealed class RuleManager
     /// The one place a rule's YAML is checked. The compiler's wider entry (correlation rules, several documents) is
     /// meant to be called from here, so the API, the CLI and every write agree on what a valid rule is.
     /// </summary>
-    private static (CompiledRule? Rule, IReadOnlyList<RuleProblem> Problems) Compile(string yaml)
+    private static (CompiledRule? Rule, IReadOnlyList<RuleProblem> Problems) Compile(string yaml, Sigma.SigmaPlaceholders? placeholders)
     {
         if (string.IsNullOrWhiteSpace(yaml))
         {
@@ -288,7 +370,7 @@ public sealed class RuleManager
 
         try
         {
-            var rule = SigmaRuleCompiler.Compile(yaml);
+            var rule = SigmaRuleCompiler.Compile(yaml, placeholders);
             return IdProblem(rule.Id) is { } idProblem
                 ? (null, [new RuleProblem(SafeText.Clean(rule.Id, MaxIdLength), 0, 0, idProblem)])
                 : (rule, []);
@@ -333,3 +415,6 @@ public sealed class RuleManager
         return clean.Length == 0 ? "unknown" : clean;
     }
 }
+
+/// <summary>A stored rule's standing: <c>ok</c>, <c>disabled</c> or <c>error</c> with the located problem.</summary>
+public sealed record RuleHealth(string Status, RuleLoadError? Problem);

@@ -306,4 +306,50 @@ public sealed class RuleManagerTests
         Assert.Equal(1, Assert.Single(result.Matches).Index);
         Assert.Equal("public", result.Matches[0].Fields["destination.address_class"]);
     }
+
+    private static string Burst(string reference, int gte) => $"""
+        title: Tunnels in a burst
+        id: 3d0b8c55-9c43-4f5e-8f43-5d0b7a2e1fcc
+        correlation:
+          type: event_count
+          rules: [{reference}]
+          group-by: [sandbox.id]
+          timespan: 1m
+          condition:
+            gte: {gte}
+        level: high
+        """;
+
+    [Fact]
+    public async Task A_correlation_rule_is_tested_with_the_stored_rules_it_names()
+    {
+        await Create(TunnelRule);
+        var sample = Enumerable.Range(0, 3).Select(i => new AlertPipeline.Core.Events.TelemetryMessage(
+            Encoding.UTF8.GetBytes(ProcessEvent($"2025-11-14T03:20:0{i}Z", $"ssh -R 80{i}:localhost:22 u@h")), "sample", i, _time.GetUtcNow())).ToList();
+
+        var fires = await _manager.TestAsync(Burst(Id, 3), sample, null, CancellationToken.None);
+        var silent = await _manager.TestAsync(Burst(Id, 4), sample, null, CancellationToken.None);
+        var unlinked = await _manager.TestAsync(Burst("no_such_rule", 3), sample, null, CancellationToken.None);
+
+        var match = Assert.Single(fires.Matches);
+        Assert.Equal(("3", "sandbox.id=sbx-7", 2), (match.Fields["correlation.count"], match.Fields["correlation.group"], match.Index));
+        Assert.Equal(0, silent.MatchCount);
+        Assert.Contains("no_such_rule", Assert.Single(unlinked.Problems).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_shows_each_stored_rule_as_the_pipeline_would_load_it()
+    {
+        await Create(TunnelRule);
+        await _store.UpsertAsync(new RuleRecord(Pack, "3d0b8c55-9c43-4f5e-8f43-5d0b7a2e1fcc", "b", "high", true, RuleMode.Enforce, Burst("no_such_rule", 3), _time.GetUtcNow()), CancellationToken.None);
+        await _store.UpsertAsync(new RuleRecord(Pack, "off", "t", "high", false, RuleMode.Enforce, "not yaml: [", _time.GetUtcNow()), CancellationToken.None);
+
+        var health = await _manager.HealthAsync(Pack, CancellationToken.None);
+
+        Assert.Equal("ok", health[(Pack, Id)].Status);
+        Assert.Equal("disabled", health[(Pack, "off")].Status);
+        var broken = health[(Pack, "3d0b8c55-9c43-4f5e-8f43-5d0b7a2e1fcc")];
+        Assert.Equal("error", broken.Status);
+        Assert.Contains("no_such_rule", broken.Problem!.Problem, StringComparison.Ordinal);
+    }
 }
