@@ -56,6 +56,12 @@ public sealed class CompiledRule
     /// <summary>Sigma <c>logsource</c>.</summary>
     public LogSource LogSource { get; init; } = new(null, null, null);
 
+    /// <summary>The log-source predicate alone (null when the log source adds none); rules sharing a log source share its verdict.</summary>
+    public EventMatcher? LogSourceMatcher { get; init; }
+
+    /// <summary>The detection alone, without the log-source predicate; null when only <see cref="Matcher"/> is known.</summary>
+    public EventMatcher? DetectionMatcher { get; init; }
+
     /// <summary>Every field the detection reads; an alert copies these as evidence.</summary>
     public IReadOnlyList<EcsField> Fields { get; init; } = [];
 

@@ -36,12 +36,14 @@ public sealed class RuleSet
     private readonly CompiledCorrelation[] _correlations;
     private readonly (int Correlation, int Input)[][] _eventRuleConsumers;
     private readonly (int Correlation, int Input)[][] _correlationConsumers;
+    private readonly LogSourceBucket[] _buckets;
 
     private RuleSet(ActiveRule[] rules, CompiledCorrelation[] correlations, IReadOnlyList<RuleLoadError> errors)
     {
         _rules = rules;
         _correlations = correlations;
         Errors = errors;
+        _buckets = BucketByLogSource(rules);
         _eventRuleConsumers = new (int, int)[rules.Length][];
         _correlationConsumers = new (int, int)[correlations.Length][];
         var byEventRule = new List<(int, int)>[rules.Length];
@@ -160,19 +162,86 @@ public sealed class RuleSet
             : throw new ArgumentException("correlation rules do not link: " + string.Join("; ", set.Errors), nameof(rules));
     }
 
-    /// <summary>Appends every (rule, event) match in <paramref name="batch"/> to <paramref name="detections"/>.</summary>
+    /// <summary>
+    /// Appends every (rule, event) match in <paramref name="batch"/> to <paramref name="detections"/>, in event order
+    /// and, per event, in rule order. Rules are grouped by log source: each group's predicate is judged once per
+    /// event, and a group whose source does not match the event is skipped whole.
+    /// </summary>
     public void Evaluate(EventBatch batch, List<Detection> detections)
     {
         var rules = _rules;
+        var buckets = _buckets;
+        Span<bool> matched = rules.Length <= 512 ? stackalloc bool[rules.Length] : new bool[rules.Length];
         for (var e = 0; e < batch.Count; e++)
         {
-            for (var r = 0; r < rules.Length; r++)
+            var any = false;
+            foreach (var bucket in buckets)
             {
-                if (rules[r].Rule.Matches(batch, e))
+                if (bucket.Predicate is { } predicate && !predicate.Matches(batch, e))
+                {
+                    continue;
+                }
+
+                foreach (var r in bucket.Rules)
+                {
+                    var rule = rules[r].Rule;
+                    if ((rule.DetectionMatcher ?? rule.Matcher).Matches(batch, e))
+                    {
+                        matched[r] = true;
+                        any = true;
+                    }
+                }
+            }
+
+            if (!any)
+            {
+                continue;
+            }
+
+            for (var r = 0; r < matched.Length; r++)
+            {
+                if (matched[r])
                 {
                     detections.Add(new Detection(r, e));
+                    matched[r] = false;
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Rules of one log source share its predicate; a rule known only by its whole matcher (built by hand) is its own
+    /// bucket without a predicate.
+    /// </summary>
+    private static LogSourceBucket[] BucketByLogSource(ActiveRule[] rules)
+    {
+        var buckets = new List<(LogSource? Source, EventMatcher? Predicate, List<int> Rules)>();
+        for (var r = 0; r < rules.Length; r++)
+        {
+            var rule = rules[r].Rule;
+            if (rule.DetectionMatcher is null)
+            {
+                buckets.Add((null, null, [r]));
+                continue;
+            }
+
+            var source = Normalize(rule.LogSource);
+            var index = buckets.FindIndex(b => b.Source is not null && b.Source == source);
+            if (index < 0)
+            {
+                buckets.Add((source, rule.LogSourceMatcher, [r]));
+            }
+            else
+            {
+                buckets[index].Rules.Add(r);
+            }
+        }
+
+        return [.. buckets.Select(b => new LogSourceBucket(b.Predicate, [.. b.Rules]))];
+
+        static LogSource Normalize(LogSource source) => new(
+            source.Category?.Trim().ToLowerInvariant(), source.Product?.Trim().ToLowerInvariant(), source.Service?.Trim().ToLowerInvariant());
+    }
+
+    private sealed record LogSourceBucket(EventMatcher? Predicate, int[] Rules);
 }

@@ -49,4 +49,39 @@ public sealed class RuleSetTests
         Assert.Single(set.Errors);
         Assert.Equal(RuleId, Assert.Single(set.Rules).Rule.Id);
     }
+
+    [Fact]
+    public void The_log_source_index_finds_exactly_what_evaluating_every_rule_finds_in_the_same_order()
+    {
+        var set = RuleSet.Compile(RulePackTests.LoadPack().Select(r => r.Record));
+        var batch = new AlertPipeline.Core.Events.EventBatch();
+        var ingestor = new AlertPipeline.Core.Ingest.TelemetryIngestor();
+        var sequence = 0L;
+        foreach (var file in new[] { "sandbox-telemetry.jsonl", "firewall.jsonl" })
+        {
+            foreach (var line in File.ReadLines(Path.Combine(RulePackTests.RepoRoot(), "samples", "rome-incident", file)).Where(l => l.Length > 0))
+            {
+                ingestor.Ingest(new AlertPipeline.Core.Events.TelemetryMessage(System.Text.Encoding.UTF8.GetBytes(line), file, sequence++, DateTimeOffset.UnixEpoch), batch);
+            }
+        }
+
+        new AlertPipeline.Core.Enrich.EnrichmentStage(AlertPipeline.Core.Enrich.SandboxSnapshot.Empty).Enrich(batch);
+        var indexed = new List<Detection>();
+        set.Evaluate(batch, indexed);
+
+        var naive = new List<Detection>();
+        for (var e = 0; e < batch.Count; e++)
+        {
+            for (var r = 0; r < set.Rules.Count; r++)
+            {
+                if (set.Rules[r].Rule.Matches(batch, e))
+                {
+                    naive.Add(new Detection(r, e));
+                }
+            }
+        }
+
+        Assert.True(naive.Count > 100, $"the sample should exercise the pack ({naive.Count} matches)");
+        Assert.Equal(naive, indexed);
+    }
 }

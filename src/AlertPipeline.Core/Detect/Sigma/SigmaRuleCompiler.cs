@@ -224,6 +224,7 @@ public static class SigmaRuleCompiler
             return new SigmaCheckResult(SigmaRuleStatus.Unsupported, ctx.RuleId, null, unsupportedField);
         }
 
+        var detectionMatcher = matcher;
         if (predicate is not null)
         {
             matcher = new AndMatcher([predicate, matcher]);
@@ -240,6 +241,8 @@ public static class SigmaRuleCompiler
             References = StringList(ctx, root, "references"),
             FalsePositives = StringList(ctx, root, "falsepositives"),
             LogSource = logSource,
+            LogSourceMatcher = predicate,
+            DetectionMatcher = detectionMatcher,
             Fields = fieldList,
         };
         return new SigmaCheckResult(SigmaRuleStatus.Ok, rule.Id, rule, null);
