@@ -118,7 +118,7 @@ public sealed partial class CorrelationEngine
             return [];
         }
 
-        var work = new Dictionary<string, GroupWork>?[correlations.Count];
+        var work = new BatchGroups?[correlations.Count];
         foreach (var detection in detections)
         {
             foreach (var (c, input) in rules.ConsumersOfEventRule(detection.RuleIndex))
@@ -135,7 +135,7 @@ public sealed partial class CorrelationEngine
                 continue;
             }
 
-            foreach (var group in groups.Values)
+            foreach (var group in groups.All)
             {
                 var firings = await ProcessGroupAsync(correlations[c], group, respond, cancellationToken).ConfigureAwait(false);
                 foreach (var firing in firings)
@@ -298,18 +298,20 @@ public sealed partial class CorrelationEngine
         return firings;
     }
 
-    private static void AddEvent(Dictionary<string, GroupWork>?[] work, int c, CompiledCorrelation correlation, int inputIndex, EventBatch batch, int e)
+    private static void AddEvent(BatchGroups?[] work, int c, CompiledCorrelation correlation, int inputIndex, EventBatch batch, int e)
     {
+        // Called per matching event: the group is found by a hash of the field slices and checked value by value,
+        // so only a group's first event allocates (its strings and key).
         var input = correlation.Inputs[inputIndex];
-        var values = new string?[input.GroupFields.Length];
-        for (var g = 0; g < values.Length; g++)
+        var groupHash = new Fnv64();
+        foreach (var field in input.GroupFields)
         {
-            if (!batch.Has(e, input.GroupFields[g]))
+            if (!batch.Has(e, field))
             {
                 return; // an event without a group value belongs to no group (documented)
             }
 
-            values[g] = new string(batch.Get(e, input.GroupFields[g]));
+            groupHash = groupHash.Add(batch.Get(e, field));
         }
 
         var value = new Fnv64();
@@ -323,14 +325,27 @@ public sealed partial class CorrelationEngine
             value = value.Add(batch.Get(e, field));
         }
 
+        var groups = work[c] ??= new BatchGroups();
+        var group = groups.Find(groupHash.Value, batch, e, input.GroupFields);
+        if (group is null)
+        {
+            var values = new string?[input.GroupFields.Length];
+            for (var g = 0; g < values.Length; g++)
+            {
+                values[g] = new string(batch.Get(e, input.GroupFields[g]));
+            }
+
+            group = groups.Add(groupHash.Value, new GroupWork(GroupKeyOf(values), values, GroupTextOf(correlation, values)));
+        }
+
         var position = batch.Position(e);
         var key = new Fnv64().Add(position.Stream).Add(position.Sequence).Add(position.Record).Add(inputIndex).Value;
-        var group = GroupFor(work, c, correlation, values);
-        group.Entries.Add(new CorrelationEntry(batch.Timestamp(e).UtcTicks, key, value.Value, (byte)inputIndex));
-        group.Events.Add((batch.Timestamp(e).UtcTicks, e));
+        var ticks = batch.Timestamp(e).UtcTicks;
+        group.Entries.Add(new CorrelationEntry(ticks, key, value.Value, (byte)inputIndex));
+        group.Events.Add((ticks, e));
     }
 
-    private static void AddFiring(Dictionary<string, GroupWork>?[] work, int c, CompiledCorrelation correlation, int inputIndex, CorrelationFiring firing)
+    private static void AddFiring(BatchGroups?[] work, int c, CompiledCorrelation correlation, int inputIndex, CorrelationFiring firing)
     {
         var input = correlation.Inputs[inputIndex];
         var values = new string?[input.InnerGroupPositions.Length];
@@ -347,25 +362,21 @@ public sealed partial class CorrelationEngine
 
         // The inner episode or window is the event: counted once however often it is reported.
         var key = new Fnv64().Add(firing.Correlation.Id).Add(firing.GroupKey).Add(firing.KeyTicks).Add(inputIndex).Value;
-        var group = GroupFor(work, c, correlation, values);
+        // The same hash as AddEvent takes over the field slices, so events and inner firings of one group meet.
+        var groupHash = new Fnv64();
+        foreach (var v in values)
+        {
+            groupHash = groupHash.Add(v ?? string.Empty);
+        }
+
+        var groups = work[c] ??= new BatchGroups();
+        var group = groups.Find(groupHash.Value, values)
+            ?? groups.Add(groupHash.Value, new GroupWork(GroupKeyOf(values), values, GroupTextOf(correlation, values)));
         group.Entries.Add(new CorrelationEntry(firing.WindowEnd.UtcTicks, key, value.Value, (byte)inputIndex));
         foreach (var e in firing.BatchEvents)
         {
             group.Events.Add((firing.WindowEnd.UtcTicks, e));
         }
-    }
-
-    private static GroupWork GroupFor(Dictionary<string, GroupWork>?[] work, int c, CompiledCorrelation correlation, string?[] values)
-    {
-        var groups = work[c] ??= new Dictionary<string, GroupWork>(StringComparer.Ordinal);
-        var key = GroupKeyOf(values);
-        if (!groups.TryGetValue(key, out var group))
-        {
-            group = new GroupWork(key, values, GroupTextOf(correlation, values));
-            groups[key] = group;
-        }
-
-        return group;
     }
 
     /// <summary>
@@ -418,6 +429,52 @@ public sealed partial class CorrelationEngine
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Correlation state: {Count} expired groups deleted")]
     private partial void LogExpiredDeleted(int count);
 
+    /// <summary>
+    /// One correlation's groups in the current batch, found by a 64-bit hash of the group's field values. The hash
+    /// only narrows the search: values are compared exactly, so crafted collisions can cost a comparison, never merge
+    /// two groups (the stored key is a SHA-256).
+    /// </summary>
+    private sealed class BatchGroups
+    {
+        private readonly Dictionary<ulong, GroupWork> _byHash = [];
+
+        public List<GroupWork> All { get; } = [];
+
+        public GroupWork? Find(ulong hash, EventBatch batch, int e, EcsField[] fields)
+        {
+            for (var group = _byHash.GetValueOrDefault(hash); group is not null; group = group.NextWithSameHash)
+            {
+                if (group.HasValues(batch, e, fields))
+                {
+                    return group;
+                }
+            }
+
+            return null;
+        }
+
+        public GroupWork? Find(ulong hash, string?[] values)
+        {
+            for (var group = _byHash.GetValueOrDefault(hash); group is not null; group = group.NextWithSameHash)
+            {
+                if (group.Values.AsSpan().SequenceEqual(values))
+                {
+                    return group;
+                }
+            }
+
+            return null;
+        }
+
+        public GroupWork Add(ulong hash, GroupWork group)
+        {
+            group.NextWithSameHash = _byHash.GetValueOrDefault(hash);
+            _byHash[hash] = group;
+            All.Add(group);
+            return group;
+        }
+    }
+
     /// <summary>What one batch brings to one group: entries to merge and the batch events behind them.</summary>
     private sealed class GroupWork(string key, string?[] values, string text)
     {
@@ -430,6 +487,21 @@ public sealed partial class CorrelationEngine
         public List<CorrelationEntry> Entries { get; } = [];
 
         public List<(long Ticks, int Event)> Events { get; } = [];
+
+        public GroupWork? NextWithSameHash { get; set; }
+
+        public bool HasValues(EventBatch batch, int e, EcsField[] fields)
+        {
+            for (var g = 0; g < fields.Length; g++)
+            {
+                if (!batch.Get(e, fields[g]).SequenceEqual(Values[g]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         public IReadOnlyList<int> EventsWithin(long startTicks, long endTicks)
         {

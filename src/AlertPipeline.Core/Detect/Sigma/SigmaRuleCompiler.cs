@@ -182,17 +182,7 @@ public static class SigmaRuleCompiler
         if (Child(root, "correlation") is { } correlationNode)
         {
             var definition = SigmaCorrelationCompiler.Compile(ctx, root, correlationNode);
-            var correlationRule = new CompiledRule(ctx.RuleId, title.Trim(), level, CorrelationOnlyMatcher.Instance)
-            {
-                Name = name,
-                Status = Scalar(root, "status")?.Value,
-                Description = Scalar(root, "description")?.Value,
-                Tags = StringList(ctx, root, "tags"),
-                References = StringList(ctx, root, "references"),
-                FalsePositives = StringList(ctx, root, "falsepositives"),
-                Correlation = definition,
-            };
-            return new SigmaCheckResult(SigmaRuleStatus.Ok, correlationRule.Id, correlationRule, null);
+            return Ok(CorrelationOnlyMatcher.Instance, new RuleParts(Correlation: definition));
         }
 
         var logSource = ReadLogSource(ctx, root, out var logSourceNode);
@@ -232,21 +222,36 @@ public static class SigmaRuleCompiler
 
         var fieldList = new List<EcsField>(fields);
         fieldList.Sort();
-        var rule = new CompiledRule(ctx.RuleId, title.Trim(), level, matcher)
+        return Ok(matcher, new RuleParts(LogSource: logSource, LogSourceMatcher: predicate, DetectionMatcher: detectionMatcher, Fields: fieldList));
+
+        // The metadata every rule carries, correlation or not, read in one place.
+        SigmaCheckResult Ok(EventMatcher ruleMatcher, RuleParts parts)
         {
-            Name = name,
-            Status = Scalar(root, "status")?.Value,
-            Description = Scalar(root, "description")?.Value,
-            Tags = StringList(ctx, root, "tags"),
-            References = StringList(ctx, root, "references"),
-            FalsePositives = StringList(ctx, root, "falsepositives"),
-            LogSource = logSource,
-            LogSourceMatcher = predicate,
-            DetectionMatcher = detectionMatcher,
-            Fields = fieldList,
-        };
-        return new SigmaCheckResult(SigmaRuleStatus.Ok, rule.Id, rule, null);
+            var rule = new CompiledRule(ctx.RuleId, title.Trim(), level, ruleMatcher)
+            {
+                Name = name,
+                Status = Scalar(root, "status")?.Value,
+                Description = Scalar(root, "description")?.Value,
+                Tags = StringList(ctx, root, "tags"),
+                References = StringList(ctx, root, "references"),
+                FalsePositives = StringList(ctx, root, "falsepositives"),
+                Correlation = parts.Correlation,
+                LogSource = parts.LogSource ?? new LogSource(null, null, null),
+                LogSourceMatcher = parts.LogSourceMatcher,
+                DetectionMatcher = parts.DetectionMatcher,
+                Fields = parts.Fields ?? [],
+            };
+            return new SigmaCheckResult(SigmaRuleStatus.Ok, rule.Id, rule, null);
+        }
     }
+
+    /// <summary>What differs between a rule over single events and a correlation rule.</summary>
+    private sealed record RuleParts(
+        Correlation.CorrelationDefinition? Correlation = null,
+        LogSource? LogSource = null,
+        EventMatcher? LogSourceMatcher = null,
+        EventMatcher? DetectionMatcher = null,
+        IReadOnlyList<EcsField>? Fields = null);
 
     private static LogSource ReadLogSource(SigmaRuleContext ctx, YamlMappingNode root, out YamlNode node)
     {
