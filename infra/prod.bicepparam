@@ -1,4 +1,4 @@
-// Production: sized for about 8,000 events/s sustained (docs/operations.md), auto-inflate for bursts, private
+// Production: about 4,000 events/s sustained, bursts to 12,000 with auto-inflate (docs/operations.md), private
 // endpoints, every channel on. Secrets are created in the vault before the app starts (README "Deploy to Azure").
 using 'main.bicep'
 
