@@ -67,23 +67,8 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Tuning settings; defaults are the code\'s defaults (README configuration).')
-param tuning object = {
-  pipelineAlertBucket: '01:00:00'
-  pipelineRuleRefreshInterval: '00:01:00'
-  pipelineInventoryRefreshInterval: '00:01:00'
-  responderMaxAttempts: 3
-  responderMaxConcurrencyRetries: 8
-  correlationLateness: '00:05:00'
-  correlationMaxEntriesPerGroup: 2000
-  correlationRetentionGrace: '00:10:00'
-  correlationMaxConcurrencyRetries: 8
-  channelTimeout: '00:00:30'
-  shutdownKeyId: 'k1'
-  shutdownDefaultQueue: 'sandbox-commands'
-  shutdownCommandLifetime: '00:10:00'
-  shutdownMaxPerHour: 10
-}
+@description('Tuning settings to change; any key left out keeps the code\'s default (see defaultTuning below).')
+param tuning object = {}
 
 @description('Open-ended app settings: Sigma__Placeholders__<name> and Response__Levels__<level> (name to value).')
 param extraAppSettings object = {}
@@ -168,6 +153,24 @@ var hostContainerNames = [
   'azure-webjobs-eventhub'
 ]
 var deploymentContainerName = 'app-package'
+
+// The code's defaults (README configuration); the tuning parameter overrides single keys.
+var defaultTuning = {
+  pipelineAlertBucket: '01:00:00'
+  pipelineRuleRefreshInterval: '00:01:00'
+  pipelineInventoryRefreshInterval: '00:01:00'
+  responderMaxAttempts: 3
+  responderMaxConcurrencyRetries: 8
+  correlationLateness: '00:05:00'
+  correlationMaxEntriesPerGroup: 2000
+  correlationRetentionGrace: '00:10:00'
+  correlationMaxConcurrencyRetries: 8
+  channelTimeout: '00:00:30'
+  shutdownKeyId: 'k1'
+  shutdownDefaultQueue: 'sandbox-commands'
+  shutdownCommandLifetime: '00:10:00'
+  shutdownMaxPerHour: 10
+}
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)
 var publicNetworkAccess = privateNetworking ? 'Disabled' : 'Enabled'
@@ -269,7 +272,7 @@ module functionApp 'modules/functionapp.bicep' = {
     emailTo: emailTo
     emailTemplateId: emailTemplateId
     runbookBaseUrl: runbookBaseUrl
-    tuning: tuning
+    tuning: union(defaultTuning, tuning)
     extraAppSettings: extraAppSettings
     integrationSubnetId: privateNetworking ? network!.outputs.integrationSubnetId : ''
     tags: tags

@@ -100,7 +100,39 @@ public sealed class NameAgreementTests(CompiledTemplates templates)
         var template = TemplateArray(templates, "queueNames");
         Assert.Equal(code.Order(StringComparer.Ordinal), template.Order(StringComparer.Ordinal));
         Assert.Contains(new ShutdownOptions().DefaultQueue, template);
-        Assert.Equal(new ShutdownOptions().DefaultQueue, (string?)templates.Main["parameters"]!["tuning"]!["defaultValue"]!["shutdownDefaultQueue"]);
+        Assert.Equal(new ShutdownOptions().DefaultQueue, (string?)templates.Main["variables"]!["defaultTuning"]!["shutdownDefaultQueue"]);
+    }
+
+    [Fact]
+    public void DefaultTuning_IsTheCodesDefaults()
+    {
+        var t = templates.Main["variables"]!["defaultTuning"]!;
+        string Text(string key) => t[key]!.ToJsonString().Trim('"');
+        var pipeline = new AlertPipeline.Core.Pipeline.PipelineOptions();
+        var responder = new AlertPipeline.Core.Respond.ResponderOptions();
+        var correlation = new AlertPipeline.Core.Detect.Correlation.CorrelationOptions();
+        var shutdown = new ShutdownOptions();
+        var expected = new Dictionary<string, string>
+        {
+            ["pipelineAlertBucket"] = pipeline.AlertBucket.ToString("c"),
+            ["pipelineRuleRefreshInterval"] = pipeline.RuleRefreshInterval.ToString("c"),
+            ["pipelineInventoryRefreshInterval"] = pipeline.InventoryRefreshInterval.ToString("c"),
+            ["responderMaxAttempts"] = responder.MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["responderMaxConcurrencyRetries"] = responder.MaxConcurrencyRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["correlationLateness"] = correlation.Lateness.ToString("c"),
+            ["correlationMaxEntriesPerGroup"] = correlation.MaxEntriesPerGroup.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["correlationRetentionGrace"] = correlation.RetentionGrace.ToString("c"),
+            ["correlationMaxConcurrencyRetries"] = correlation.MaxConcurrencyRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["channelTimeout"] = new AlertPipeline.Adapters.Respond.Channels.Teams.TeamsChannelOptions().Timeout.ToString("c"),
+            ["shutdownDefaultQueue"] = shutdown.DefaultQueue,
+            ["shutdownCommandLifetime"] = shutdown.CommandLifetime.ToString("c"),
+            ["shutdownMaxPerHour"] = shutdown.MaxPerHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        Assert.Equal(new AlertPipeline.Adapters.Respond.Channels.SendGrid.SendGridChannelOptions().Timeout, new AlertPipeline.Adapters.Respond.Channels.Teams.TeamsChannelOptions().Timeout);
+        foreach (var (key, value) in expected)
+        {
+            Assert.True(value == Text(key), $"defaultTuning.{key} is {Text(key)}, the code's default is {value}");
+        }
     }
 
     [Fact]
