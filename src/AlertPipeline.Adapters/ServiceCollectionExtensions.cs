@@ -35,11 +35,11 @@ public static class ServiceCollectionExtensions
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
 
-        var pipelineOptions = configuration.GetSection("Pipeline").Get<PipelineOptions>() ?? new PipelineOptions();
+        var pipelineOptions = configuration.GetSection(AppSettings.PipelineSection).Get<PipelineOptions>() ?? new PipelineOptions();
         services.TryAddSingleton(pipelineOptions);
-        services.TryAddSingleton(configuration.GetSection("Responder").Get<ResponderOptions>() ?? new ResponderOptions());
-        services.TryAddSingleton(configuration.GetSection("Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions());
-        services.TryAddSingleton(configuration.GetSection("Correlation").Get<CorrelationOptions>() ?? new CorrelationOptions());
+        services.TryAddSingleton(configuration.GetSection(AppSettings.ResponderSection).Get<ResponderOptions>() ?? new ResponderOptions());
+        services.TryAddSingleton(configuration.GetSection(AppSettings.ShutdownSection).Get<ShutdownOptions>() ?? new ShutdownOptions());
+        services.TryAddSingleton(configuration.GetSection(AppSettings.CorrelationSection).Get<CorrelationOptions>() ?? new CorrelationOptions());
 
         // Stores: Azure Storage when configured, else in memory (embedded mode, tests, replay).
         if (StorageClients.IsTableStorageConfigured(configuration))
@@ -79,10 +79,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new SandboxSnapshotProvider(
             sp.GetRequiredService<ISandboxInventory>(), pipelineOptions.InventoryRefreshInterval, sp.GetRequiredService<TimeProvider>()));
 
-        var shutdownKey = configuration["Shutdown:SigningKey"];
+        var shutdownKey = configuration[AppSettings.ShutdownSigningKey];
         if (!string.IsNullOrEmpty(shutdownKey))
         {
-            services.TryAddSingleton(sp => new CommandSigner(shutdownKey, configuration["Shutdown:KeyId"] ?? "k1", sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton(sp => new CommandSigner(shutdownKey, configuration[AppSettings.ShutdownKeyId] ?? "k1", sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<INotificationChannel>(sp => new ShutdownChannel(
                 sp.GetRequiredService<IShutdownCommandQueue>(), sp.GetRequiredService<CommandSigner>(),
                 sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>()));
@@ -91,7 +91,7 @@ public static class ServiceCollectionExtensions
         AddConfiguredChannels(services, configuration);
 
         var knownChannels = new[] { "email", "teams", "shutdown" };
-        var levels = configuration.GetSection("Response:Levels").GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.OrdinalIgnoreCase);
+        var levels = configuration.GetSection(AppSettings.ResponseLevelsSection).GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.OrdinalIgnoreCase);
         services.TryAddSingleton(levels.Count == 0 ? ResponsePolicy.Default : ResponsePolicy.FromSettings(levels, knownChannels));
 
         services.TryAddSingleton(sp => new AlertResponder(

@@ -19,12 +19,21 @@ namespace AlertPipeline.Adapters.Storage;
 /// </summary>
 public static class StorageClients
 {
+    /// <summary>Key under <see cref="StorageNames.Setting"/> with the Table service URI (identity-based form).</summary>
+    public const string TableServiceUriKey = "tableServiceUri";
+
+    /// <summary>Key under <see cref="StorageNames.Setting"/> with the Queue service URI (identity-based form).</summary>
+    public const string QueueServiceUriKey = "queueServiceUri";
+
+    /// <summary>Key under <see cref="StorageNames.Setting"/> naming a user-assigned managed identity (optional).</summary>
+    public const string ClientIdKey = "clientId";
+
     /// <summary>True when either a connection string or a table service URI is configured.</summary>
     public static bool IsTableStorageConfigured(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return !string.IsNullOrWhiteSpace(ConnectionString(configuration))
-            || !string.IsNullOrWhiteSpace(configuration[$"{StorageNames.Setting}:tableServiceUri"]);
+            || !string.IsNullOrWhiteSpace(configuration[$"{StorageNames.Setting}:{TableServiceUriKey}"]);
     }
 
     /// <summary>True when either a connection string or a queue service URI is configured.</summary>
@@ -32,7 +41,7 @@ public static class StorageClients
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return !string.IsNullOrWhiteSpace(ConnectionString(configuration))
-            || !string.IsNullOrWhiteSpace(configuration[$"{StorageNames.Setting}:queueServiceUri"]);
+            || !string.IsNullOrWhiteSpace(configuration[$"{StorageNames.Setting}:{QueueServiceUriKey}"]);
     }
 
     /// <summary>The Table service client for the configured account.</summary>
@@ -48,7 +57,7 @@ public static class StorageClients
             return new TableServiceClient(connectionString);
         }
 
-        var uri = ServiceUri(configuration, "tableServiceUri");
+        var uri = ServiceUri(configuration, TableServiceUriKey);
         return new TableServiceClient(uri, credential ?? CreateCredential(configuration));
     }
 
@@ -69,7 +78,7 @@ public static class StorageClients
             return new QueueServiceClient(connectionString, options);
         }
 
-        var uri = ServiceUri(configuration, "queueServiceUri");
+        var uri = ServiceUri(configuration, QueueServiceUriKey);
         return new QueueServiceClient(uri, credential ?? CreateCredential(configuration), options);
     }
 
@@ -96,7 +105,7 @@ public static class StorageClients
 
     private static DefaultAzureCredential CreateCredential(IConfiguration configuration)
     {
-        var clientId = configuration[$"{StorageNames.Setting}:clientId"];
+        var clientId = configuration[$"{StorageNames.Setting}:{ClientIdKey}"];
         return string.IsNullOrWhiteSpace(clientId)
             ? new DefaultAzureCredential()
             : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });

@@ -1,4 +1,5 @@
 using AlertPipeline.Adapters;
+using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Detect.Management;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +12,7 @@ internal sealed class RulesCommand(TextWriter stdout, TextWriter stderr)
 {
     public const string Usage = """
         usage: alertpipe rules validate <file|dir>... [--output text|json]
-               alertpipe rules push <file|dir>... --storage <connection string> [--pack <name>] [--mode enforce|dry-run] [--who <name>]
+               alertpipe rules push <file|dir>... --storage <connection string|https table URL> [--pack <name>] [--mode enforce|dry-run] [--who <name>]
                alertpipe rules list --storage <connection string> [--pack <name>]
                alertpipe rules test <rule.yml> <telemetry file>...
                alertpipe rules history <pack> <id> --storage <connection string> [--max <n>]
@@ -113,7 +114,18 @@ internal sealed class RulesCommand(TextWriter stdout, TextWriter stderr)
     private static ServiceProvider BuildServices(CliArguments parsed)
     {
         var storage = parsed.Value("storage") ?? throw new UsageException("--storage <connection string> is required");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AlertStorage"] = storage }).Build();
-        return new ServiceCollection().AddAlertPipeline(configuration).BuildServiceProvider();
+        return new ServiceCollection().AddAlertPipeline(StorageConfiguration(storage)).BuildServiceProvider();
+    }
+
+    /// <summary>
+    /// A connection string, or the https Table service URL of an account without shared keys (the deployed one),
+    /// reached with the signed-in identity (Azure CLI, managed identity) like the Function App.
+    /// </summary>
+    internal static IConfiguration StorageConfiguration(string storage)
+    {
+        var key = Uri.TryCreate(storage, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps
+            ? $"{StorageNames.Setting}:{StorageClients.TableServiceUriKey}"
+            : StorageNames.Setting;
+        return new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = storage }).Build();
     }
 }

@@ -1,0 +1,141 @@
+using AlertPipeline.Adapters.Detect;
+using AlertPipeline.Adapters.Respond.Channels.SendGrid;
+using AlertPipeline.Adapters.Respond.Channels.Teams;
+using AlertPipeline.Adapters.Storage;
+using AlertPipeline.Core.Detect.Correlation;
+using AlertPipeline.Core.Pipeline;
+using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Shutdown;
+
+namespace AlertPipeline.Adapters;
+
+/// <summary>How a deployment supplies an app setting.</summary>
+public enum AppSettingKind
+{
+    /// <summary>A plain value the deployment sets: a name, a service URI, a tuning value.</summary>
+    Value,
+
+    /// <summary>A secret: in Azure a Key Vault reference, never a literal in a template or a checked-in file.</summary>
+    Secret,
+
+    /// <summary>An open family <c>Name__&lt;member&gt;</c> (placeholders, levels); the deployment passes the members it uses.</summary>
+    Family,
+
+    /// <summary>Read by the app but never set in Azure: a local connection string, a test endpoint override, an optional identity.</summary>
+    LocalOnly,
+}
+
+/// <summary>One app setting the Function App reads.</summary>
+/// <param name="Key">The configuration key (sections separated by <c>:</c>, e.g. <c>Channels:Email:ApiKey</c>).</param>
+/// <param name="Kind">How a deployment supplies it.</param>
+public sealed record AppSetting(string Key, AppSettingKind Kind)
+{
+    /// <summary>The app setting (environment variable) name: <c>:</c> becomes <c>__</c>, e.g. <c>Channels__Email__ApiKey</c>.</summary>
+    public string Name => Key.Replace(":", "__", StringComparison.Ordinal);
+}
+
+/// <summary>
+/// Every app setting the Function App (and its host) reads, in one list. The composition, the options binding and the
+/// trigger attributes use the constants here, and option properties are named with <c>nameof</c>, so a rename in the
+/// code changes this list; tests/AlertPipeline.Infra.Tests compares it with the app settings of infra/main.bicep.
+/// To add a setting, add one line to <see cref="All"/> (and the same name to infra/modules/functionapp.bicep).
+/// </summary>
+public static class AppSettings
+{
+    /// <summary>Section bound to <see cref="PipelineOptions"/>.</summary>
+    public const string PipelineSection = "Pipeline";
+
+    /// <summary>Section bound to <see cref="ResponderOptions"/>.</summary>
+    public const string ResponderSection = "Responder";
+
+    /// <summary>Section bound to <see cref="ShutdownOptions"/>; also holds the signing key and its id.</summary>
+    public const string ShutdownSection = "Shutdown";
+
+    /// <summary>Section bound to <see cref="CorrelationOptions"/>.</summary>
+    public const string CorrelationSection = "Correlation";
+
+    /// <summary>Section of the response policy: one key per alert level, channels as a comma-separated value.</summary>
+    public const string ResponseLevelsSection = "Response:Levels";
+
+    /// <summary>Base64 HMAC key that signs shutdown commands (a secret).</summary>
+    public const string ShutdownSigningKey = ShutdownSection + ":SigningKey";
+
+    /// <summary>Key id carried in shutdown commands.</summary>
+    public const string ShutdownKeyId = ShutdownSection + ":KeyId";
+
+    /// <summary>Event Hubs connection of both triggers (the trigger attributes' <c>Connection</c>).</summary>
+    public const string EventHubConnection = "EventHubConnection";
+
+    /// <summary>Name of the sandbox telemetry hub.</summary>
+    public const string SandboxTelemetryHubName = "SandboxTelemetryHubName";
+
+    /// <summary>Name of the firewall log hub.</summary>
+    public const string FirewallLogsHubName = "FirewallLogsHubName";
+
+    /// <summary>The pipeline's consumer group on both hubs.</summary>
+    public const string EventHubConsumerGroup = "EventHubConsumerGroup";
+
+    /// <summary>The Functions host's own storage connection.</summary>
+    public const string HostStorage = "AzureWebJobsStorage";
+
+    /// <summary>The list: one line per setting.</summary>
+    public static IReadOnlyList<AppSetting> All { get; } =
+    [
+        // Functions host: storage with the managed identity, Application Insights with Entra ID.
+        new(HostStorage, AppSettingKind.LocalOnly),
+        new($"{HostStorage}:blobServiceUri", AppSettingKind.Value),
+        new($"{HostStorage}:queueServiceUri", AppSettingKind.Value),
+        new($"{HostStorage}:tableServiceUri", AppSettingKind.Value),
+        new($"{HostStorage}:credential", AppSettingKind.Value),
+        new("APPLICATIONINSIGHTS_CONNECTION_STRING", AppSettingKind.Value),
+        new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", AppSettingKind.Value),
+
+        // Event Hubs triggers.
+        new(EventHubConnection, AppSettingKind.LocalOnly),
+        new($"{EventHubConnection}:fullyQualifiedNamespace", AppSettingKind.Value),
+        new(SandboxTelemetryHubName, AppSettingKind.Value),
+        new(FirewallLogsHubName, AppSettingKind.Value),
+        new(EventHubConsumerGroup, AppSettingKind.Value),
+
+        // The pipeline's tables and queues.
+        new(StorageNames.Setting, AppSettingKind.LocalOnly),
+        new($"{StorageNames.Setting}:{StorageClients.TableServiceUriKey}", AppSettingKind.Value),
+        new($"{StorageNames.Setting}:{StorageClients.QueueServiceUriKey}", AppSettingKind.Value),
+        new($"{StorageNames.Setting}:{StorageClients.ClientIdKey}", AppSettingKind.LocalOnly),
+
+        // Tuning (options classes).
+        new($"{PipelineSection}:{nameof(PipelineOptions.AlertBucket)}", AppSettingKind.Value),
+        new($"{PipelineSection}:{nameof(PipelineOptions.RuleRefreshInterval)}", AppSettingKind.Value),
+        new($"{PipelineSection}:{nameof(PipelineOptions.InventoryRefreshInterval)}", AppSettingKind.Value),
+        new($"{ResponderSection}:{nameof(ResponderOptions.MaxAttempts)}", AppSettingKind.Value),
+        new($"{ResponderSection}:{nameof(ResponderOptions.MaxConcurrencyRetries)}", AppSettingKind.Value),
+        new($"{CorrelationSection}:{nameof(CorrelationOptions.Lateness)}", AppSettingKind.Value),
+        new($"{CorrelationSection}:{nameof(CorrelationOptions.MaxEntriesPerGroup)}", AppSettingKind.Value),
+        new($"{CorrelationSection}:{nameof(CorrelationOptions.RetentionGrace)}", AppSettingKind.Value),
+        new($"{CorrelationSection}:{nameof(CorrelationOptions.MaxConcurrencyRetries)}", AppSettingKind.Value),
+        new(SigmaPlaceholderConfiguration.Section, AppSettingKind.Family),
+        new(ResponseLevelsSection, AppSettingKind.Family),
+
+        // Email (SendGrid).
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.ApiKey)}", AppSettingKind.Secret),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.From)}", AppSettingKind.Value),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.FromName)}", AppSettingKind.Value),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.To)}", AppSettingKind.Value),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.TemplateId)}", AppSettingKind.Value),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.RunbookBaseUrl)}", AppSettingKind.Value),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.Timeout)}", AppSettingKind.Value),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.Host)}", AppSettingKind.LocalOnly),
+
+        // Teams.
+        new($"{TeamsChannelOptions.Section}:{nameof(TeamsChannelOptions.WebhookUrl)}", AppSettingKind.Secret),
+        new($"{TeamsChannelOptions.Section}:{nameof(TeamsChannelOptions.RunbookBaseUrl)}", AppSettingKind.Value),
+        new($"{TeamsChannelOptions.Section}:{nameof(TeamsChannelOptions.Timeout)}", AppSettingKind.Value),
+
+        // Shutdown commands.
+        new(ShutdownSigningKey, AppSettingKind.Secret),
+        new(ShutdownKeyId, AppSettingKind.Value),
+        new($"{ShutdownSection}:{nameof(ShutdownOptions.DefaultQueue)}", AppSettingKind.Value),
+        new($"{ShutdownSection}:{nameof(ShutdownOptions.CommandLifetime)}", AppSettingKind.Value),
+        new($"{ShutdownSection}:{nameof(ShutdownOptions.MaxPerHour)}", AppSettingKind.Value),
+    ];
+}
