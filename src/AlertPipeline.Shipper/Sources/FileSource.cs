@@ -12,6 +12,7 @@ public sealed class FileSource : ILineSource
     private long _lineStart; // offset of the first byte not yet given as a line
     private long _resumeAt;
     private long _resumeIdentity;
+    private ulong _resumeFingerprint;
 
     /// <summary>Follows <paramref name="path"/>, resuming at <paramref name="resume"/> when it still names the same file.</summary>
     public FileSource(string path, FilePosition? resume = null, bool endIsEndOfLine = false)
@@ -20,6 +21,7 @@ public sealed class FileSource : ILineSource
         EndIsEndOfLine = endIsEndOfLine;
         _resumeAt = resume?.Offset ?? 0;
         _resumeIdentity = resume?.Identity ?? 0;
+        _resumeFingerprint = resume?.Fingerprint ?? 0;
     }
 
     /// <inheritdoc />
@@ -38,7 +40,7 @@ public sealed class FileSource : ILineSource
     public int Truncations { get; private set; }
 
     /// <summary>Where to resume after everything given so far has been shipped.</summary>
-    public FilePosition Position => new(Identity, _lineStart);
+    public FilePosition Position => new(Identity, _lineStart, _stream is null ? 0 : Fingerprint(_stream, _lineStart));
 
     /// <summary>The inode of the file being read (0 when unknown or not open).</summary>
     public long Identity { get; private set; }
@@ -121,8 +123,11 @@ public sealed class FileSource : ILineSource
         _lines.Clear();
         _lineStart = 0;
 
-        // Resume only in the same file, and only if it was not truncated below the saved offset meanwhile.
-        if (_resumeAt > 0 && _resumeIdentity == Identity && _stream.Length >= _resumeAt)
+        // Resume only in the same file, and only if it was not truncated below the saved offset meanwhile. Inode numbers
+        // are reused (a file deleted and recreated while the shipper was stopped often gets the same one), so the
+        // file's first bytes must also be the ones seen before.
+        if (_resumeAt > 0 && _resumeIdentity == Identity && _stream.Length >= _resumeAt
+            && Fingerprint(_stream, _resumeAt) == _resumeFingerprint)
         {
             _stream.Position = _resumeAt;
             _lineStart = _resumeAt;
@@ -130,6 +135,20 @@ public sealed class FileSource : ILineSource
 
         _resumeAt = 0;
         return true;
+    }
+
+    /// <summary>FNV-1a of the file's first bytes (up to 256, and not past <paramref name="upTo"/>), read without moving the stream.</summary>
+    private static ulong Fingerprint(FileStream stream, long upTo)
+    {
+        Span<byte> head = stackalloc byte[256];
+        var length = RandomAccess.Read(stream.SafeFileHandle, head[..(int)Math.Min(upTo, head.Length)], 0);
+        var hash = 14695981039346656037UL;
+        foreach (var b in head[..length])
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return hash;
     }
 
     private void Close()
@@ -144,4 +163,5 @@ public sealed class FileSource : ILineSource
 /// <summary>A saved place in a followed file.</summary>
 /// <param name="Identity">The file's inode when the position was saved (0 when unknown).</param>
 /// <param name="Offset">The byte offset of the first line not yet shipped.</param>
-public readonly record struct FilePosition(long Identity, long Offset);
+/// <param name="Fingerprint">A hash of the file's first bytes (up to 256, not past <paramref name="Offset"/>): tells a new file that reused the inode from the same file.</param>
+public readonly record struct FilePosition(long Identity, long Offset, ulong Fingerprint = 0);

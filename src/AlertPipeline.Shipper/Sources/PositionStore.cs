@@ -4,7 +4,7 @@ namespace AlertPipeline.Shipper.Sources;
 
 /// <summary>
 /// Saved file positions, so a restarted shipper resumes where the last one stopped instead of re-sending or skipping.
-/// The file is small JSON (<c>{"files":[{"path":…,"inode":…,"offset":…}]}</c>), replaced atomically: written beside
+/// The file is small JSON (<c>{"files":[{"path":…,"inode":…,"offset":…,"fingerprint":…}]}</c>), replaced atomically: written beside
 /// the target, flushed to disk, then renamed over it, so a crash leaves the old or the new state, never half of one.
 /// </summary>
 public sealed class PositionStore(string path)
@@ -26,8 +26,8 @@ public sealed class PositionStore(string path)
             using var document = JsonDocument.Parse(File.ReadAllBytes(Path));
             foreach (var file in document.RootElement.GetProperty("files").EnumerateArray())
             {
-                positions[file.GetProperty("path").GetString()!] =
-                    new FilePosition(file.GetProperty("inode").GetInt64(), file.GetProperty("offset").GetInt64());
+                positions[file.GetProperty("path").GetString()!] = new FilePosition(file.GetProperty("inode").GetInt64(),
+                    file.GetProperty("offset").GetInt64(), file.GetProperty("fingerprint").GetUInt64());
             }
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -55,6 +55,7 @@ public sealed class PositionStore(string path)
                     writer.WriteString("path", file);
                     writer.WriteNumber("inode", position.Identity);
                     writer.WriteNumber("offset", position.Offset);
+                    writer.WriteNumber("fingerprint", position.Fingerprint);
                     writer.WriteEndObject();
                 }
 
