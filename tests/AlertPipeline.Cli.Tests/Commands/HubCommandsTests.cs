@@ -58,4 +58,35 @@ public sealed class HubCommandsTests
         Assert.Equal(0, run.ExitCode);
         Assert.StartsWith($"usage: alertpipe {command}", run.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Ship_once_with_the_hub_unreachable_spools_everything_saves_positions_and_exits_1()
+    {
+        // The real producer against a loopback address where nothing listens: connection refused, quickly.
+        var dir = Path.Combine(Path.GetTempPath(), "alertpipe-ship-cli-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var log = Path.Combine(dir, "telemetry.jsonl");
+            var sample = Path.Combine(CliRun.RepoRoot, "samples", "rome-incident", "sandbox-telemetry.jsonl");
+            File.Copy(sample, log);
+            var spool = Path.Combine(dir, "spool");
+
+            var run = await CliRun.RunAsync("ship", log, "--once", "--spool", spool, "--heartbeat", "0",
+                "--connection-string", ConnectionString, "--hub", "sandbox-telemetry");
+
+            var lines = File.ReadLines(sample).Count(l => l.Trim().Length > 0);
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("hub unreachable", run.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"spooled: {lines},", run.Stderr, StringComparison.Ordinal);
+            Assert.Contains("dropped (spool full): 0", run.Stderr, StringComparison.Ordinal);
+            Assert.NotEmpty(Directory.GetFiles(spool, "*.spool"));
+            Assert.Contains($"\"offset\":{new FileInfo(log).Length}", File.ReadAllText(Path.Combine(spool, "positions.json")), StringComparison.Ordinal);
+            Assert.DoesNotContain("c2VjcmV0", run.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
