@@ -1,6 +1,6 @@
 namespace AlertPipeline.Shipper;
 
-/// <summary>What a <see cref="Shipper"/> has done since it started; shown in its summary and heartbeats.</summary>
+/// <summary>What a <see cref="TelemetryShipper"/> has done since it started; shown in its summary and heartbeats.</summary>
 public sealed class ShipperCounters
 {
     /// <summary>Non-blank lines read from the sources.</summary>

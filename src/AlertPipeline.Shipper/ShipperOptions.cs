@@ -1,6 +1,6 @@
 namespace AlertPipeline.Shipper;
 
-/// <summary>How a <see cref="Shipper"/> behaves; the <c>alertpipe ship</c> flags map onto these.</summary>
+/// <summary>How a <see cref="TelemetryShipper"/> behaves; the <c>alertpipe ship</c> flags map onto these.</summary>
 public sealed class ShipperOptions
 {
     /// <summary>The sandbox this host runs (<c>--sandbox</c>): partition key and stamped <c>sandbox.id</c>. Null: taken from each event.</summary>
@@ -12,7 +12,7 @@ public sealed class ShipperOptions
     /// <summary>Events read before they are sent (or spooled) together; bounds the shipper's memory.</summary>
     public int MaxPending { get; init; } = 1000;
 
-    /// <summary>Lines read in one <see cref="Shipper.PumpAsync"/>, so heartbeats and retries keep their turn during a flood.</summary>
+    /// <summary>Lines read in one <see cref="TelemetryShipper.PumpAsync"/>, so heartbeats and retries keep their turn during a flood.</summary>
     public int MaxLinesPerPump { get; init; } = 50_000;
 
     /// <summary>First wait before retrying an unreachable hub; doubled per failure up to <see cref="MaxRetryDelay"/>.</summary>

@@ -16,7 +16,7 @@ internal sealed class ShipperHarness : IDisposable
         var positions = new PositionStore(dir.File("positions.json"));
         var saved = positions.Load();
         Sources = [.. files.Select(f => new FileSource(f, saved.TryGetValue(f, out var p) ? p : null))];
-        Shipper = new Shipper(Sources, new EventHubSender(hub), new DiskSpool(dir.File("spool"), spoolBytes), positions,
+        Shipper = new TelemetryShipper(Sources, new EventHubSender(hub), new DiskSpool(dir.File("spool"), spoolBytes), positions,
             options ?? new ShipperOptions { HeartbeatInterval = null, MaxPending = 50 }, clock, Log);
     }
 
@@ -26,7 +26,7 @@ internal sealed class ShipperHarness : IDisposable
 
     public List<FileSource> Sources { get; }
 
-    public Shipper Shipper { get; }
+    public TelemetryShipper Shipper { get; }
 
     public StringWriter Log { get; } = new();
 

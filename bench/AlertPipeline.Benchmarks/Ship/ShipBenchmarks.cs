@@ -50,7 +50,7 @@ public class ShipBenchmarks
     public async Task<long> ShipToMockedHub()
     {
         var producer = new MockedProducer();
-        using var shipper = new Shipper.Shipper([new FileSource(_file, endIsEndOfLine: true)], new EventHubSender(producer),
+        using var shipper = new TelemetryShipper([new FileSource(_file, endIsEndOfLine: true)], new EventHubSender(producer),
             new DiskSpool(Path.Combine(_directory, "spool"), 1024 * 1024), null,
             new ShipperOptions { HeartbeatInterval = null }, TimeProvider.System, TextWriter.Null);
         while (await shipper.PumpAsync(CancellationToken.None).ConfigureAwait(false) > 0)

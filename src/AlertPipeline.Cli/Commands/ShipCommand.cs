@@ -7,7 +7,7 @@ using AlertPipeline.Shipper.Spool;
 namespace AlertPipeline.Cli.Commands;
 
 /// <summary>
-/// <c>alertpipe ship</c>: the sandbox-host shipper. Builds a <see cref="Shipper"/> from the flags and pumps it until
+/// <c>alertpipe ship</c>: the sandbox-host shipper. Builds a <see cref="TelemetryShipper"/> from the flags and pumps it until
 /// stopped (or, with <c>--once</c>, until every file is read to its end); all behaviour lives in the Shipper project.
 /// </summary>
 internal sealed class ShipCommand(TextWriter stderr)
@@ -84,7 +84,7 @@ internal sealed class ShipCommand(TextWriter stderr)
         }
 
         await using var producer = hub.CreateProducer();
-        using var shipper = new Shipper.Shipper(sources, new EventHubSender(producer), spool, positions, options, TimeProvider.System, stderr);
+        using var shipper = new TelemetryShipper(sources, new EventHubSender(producer), spool, positions, options, TimeProvider.System, stderr);
         await stderr.WriteLineAsync($"alertpipe ship: {files.Count} file(s){(useStdin ? " and stdin" : "")} to {hub.Describe()}, spool {spoolDirectory} (cap {spoolMax} bytes)").ConfigureAwait(false);
         try
         {
@@ -118,6 +118,11 @@ internal sealed class ShipCommand(TextWriter stderr)
 
     internal static long ParseBytes(string text)
     {
+        if (text.Length == 0)
+        {
+            throw new UsageException("--spool-max-bytes needs a size (e.g. 512M)");
+        }
+
         var multiplier = char.ToUpperInvariant(text[^1]) switch { 'K' => 1024L, 'M' => 1024L * 1024, 'G' => 1024L * 1024 * 1024, _ => 1L };
         var digits = multiplier == 1 ? text : text[..^1];
         if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value * multiplier < 1024)

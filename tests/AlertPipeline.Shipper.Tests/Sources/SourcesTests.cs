@@ -20,7 +20,7 @@ public sealed class SourcesTests : IDisposable
         var stdin = new StreamSource(input);
         await stdin.Completion;
         var hub = new FakeHubProducer();
-        using var shipper = new Shipper([stdin], new EventHubSender(hub), new DiskSpool(_dir.File("spool"), 1024 * 1024), null,
+        using var shipper = new TelemetryShipper([stdin], new EventHubSender(hub), new DiskSpool(_dir.File("spool"), 1024 * 1024), null,
             new ShipperOptions { HeartbeatInterval = null }, new FakeTimeProvider(), TextWriter.Null);
 
         Assert.Equal(3, await shipper.PumpAsync(CancellationToken.None));

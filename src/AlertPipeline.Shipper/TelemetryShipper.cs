@@ -17,7 +17,7 @@ namespace AlertPipeline.Shipper;
 /// calls it in a loop, and tests call it with a fake clock. Delivery is at least once: a crash between a send and
 /// the position save, or a partially sent spool segment, can send an event twice.
 /// </remarks>
-public sealed class Shipper : IDisposable
+public sealed class TelemetryShipper : IDisposable
 {
     private readonly IReadOnlyList<ILineSource> _sources;
     private readonly PartitionedSender _sender;
@@ -40,7 +40,7 @@ public sealed class Shipper : IDisposable
     private bool _spoolFull;
 
     /// <summary>Creates a shipper; <paramref name="positions"/> null keeps no positions (e.g. standard input only).</summary>
-    public Shipper(IReadOnlyList<ILineSource> sources, IEventSender sender, DiskSpool spool, PositionStore? positions,
+    public TelemetryShipper(IReadOnlyList<ILineSource> sources, IEventSender sender, DiskSpool spool, PositionStore? positions,
         ShipperOptions options, TimeProvider clock, TextWriter log)
     {
         _sources = sources;

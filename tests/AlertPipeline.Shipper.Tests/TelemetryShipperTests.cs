@@ -6,7 +6,7 @@ using static AlertPipeline.Shipper.Tests.ShipperHarness;
 
 namespace AlertPipeline.Shipper.Tests;
 
-public sealed class ShipperTests : IDisposable
+public sealed class TelemetryShipperTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 11, 14, 3, 0, 0, TimeSpan.Zero));
