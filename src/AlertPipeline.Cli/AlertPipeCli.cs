@@ -6,13 +6,17 @@ namespace AlertPipeline.Cli;
 internal static class AlertPipeCli
 {
     private const string Usage = """
-        alertpipe: AI-agent sandbox escape detection, offline tools
+        alertpipe: AI-agent sandbox escape detection tools
 
         commands:
           replay <file>...        run recorded telemetry through the pipeline and show the alerts
           rules validate|push|list|test|history
                                   check Sigma rules, write them to Table Storage (recorded),
                                   list them, try one on telemetry, show its changes
+          ship <file>... | -      follow telemetry files or stdin and send them to an Event Hub
+                                  (spooled through outages, positions kept, heartbeats)
+          send <file>...          send recorded telemetry to an Event Hub (deployment smoke test)
+          tail                    print a hub's events as the pipeline parses them
         run 'alertpipe <command> --help' for details
         """;
 
@@ -29,6 +33,9 @@ internal static class AlertPipeCli
         {
             "replay" => (ReplayCommand.Usage, (Func<Task<int>>)(() => new ReplayCommand(stdout, stderr).RunAsync(rest, cancellationToken))),
             "rules" => (rest is ["validate", ..] ? RulesValidateCommand.Usage : RulesCommand.Usage, () => new RulesCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
+            "ship" => (ShipCommand.Usage, () => new ShipCommand(stderr).RunAsync(rest, cancellationToken)),
+            "send" => (SendCommand.Usage, () => new SendCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
+            "tail" => (TailCommand.Usage, () => new TailCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             _ => (string.Empty, null!),
         };
 

@@ -1,3 +1,11 @@
 using AlertPipeline.Cli;
 
-return await AlertPipeCli.RunAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
+// Ctrl+C stops long-running commands (ship, tail) cleanly: they save positions and print their summary.
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+return await AlertPipeCli.RunAsync(args, Console.Out, Console.Error, stop.Token).ConfigureAwait(false);
