@@ -4,6 +4,7 @@ using AlertPipeline.Adapters.Ingest;
 using AlertPipeline.Adapters.Respond;
 using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Adapters.Respond.Channels.Teams;
+using AlertPipeline.Adapters.Respond.Outbox;
 using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Detect.Management;
@@ -13,6 +14,7 @@ using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -52,12 +54,14 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
                 sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
         {
             services.TryAddSingleton(_ => StorageClients.CreateQueueServiceClient(configuration));
             services.TryAddSingleton<IShutdownCommandQueue>(sp => new QueueShutdownCommandQueue(sp.GetRequiredService<QueueServiceClient>()));
+            services.TryAddSingleton<INotificationOutbox>(sp => new QueueNotificationOutbox(sp.GetRequiredService<QueueServiceClient>()));
         }
 
         services.TryAddSingleton<IRuleStore, InMemoryRuleStore>();
@@ -67,6 +71,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
+        services.TryAddSingleton<INotificationPoisonStore, InMemoryNotificationPoisonStore>();
+
+        // Without a queue the notifications are dispatched inline, in the flow that committed the alert.
+        services.TryAddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
 
         services.TryAddSingleton(_ => new TelemetryIngestor());
         var placeholders = SigmaPlaceholderConfiguration.FromConfiguration(configuration);
@@ -94,8 +102,11 @@ public static class ServiceCollectionExtensions
         var levels = configuration.GetSection("Response:Levels").GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.OrdinalIgnoreCase);
         services.TryAddSingleton(levels.Count == 0 ? ResponsePolicy.Default : ResponsePolicy.FromSettings(levels, knownChannels));
 
+        services.TryAddSingleton(sp => new NotificationDispatcher(
+            sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<INotificationPoisonStore>(),
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NotificationDispatcher>>()));
         services.TryAddSingleton(sp => new AlertResponder(
-            sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<ResponsePolicy>(),
+            sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<INotificationOutbox>(), sp.GetRequiredService<ResponsePolicy>(),
             sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertResponder>>()));
         services.TryAddSingleton(sp => new CorrelationEngine(
             sp.GetRequiredService<ICorrelationStateStore>(), sp.GetRequiredService<CorrelationOptions>(), sp.GetRequiredService<TimeProvider>(),

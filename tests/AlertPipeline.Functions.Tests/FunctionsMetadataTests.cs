@@ -69,9 +69,24 @@ public sealed class FunctionsMetadataTests
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(
-            ["DeleteRule", "DisableRule", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry",
+            ["DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry",
              "ListRules", "PutRule", "SweepCorrelationState", "TestRule", "ValidateRule"],
             names);
+    }
+
+    [Fact]
+    public void Notifications_are_sent_by_a_trigger_on_the_notification_queue_of_the_alert_storage()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == "DispatchNotification");
+        var binding = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+
+        Assert.Equal("AlertPipeline.Functions.Functions.DispatchNotification.RunAsync", function.GetProperty("entryPoint").GetString());
+        Assert.Equal("queueTrigger", binding.GetProperty("type").GetString());
+        Assert.Equal("notifications", binding.GetProperty("queueName").GetString());
+        Assert.Equal("AlertStorage", binding.GetProperty("connection").GetString());
+        Assert.Equal("String", binding.GetProperty("dataType").GetString());
+        Assert.False(function.TryGetProperty("retry", out _));
     }
 
     [Theory]

@@ -32,4 +32,10 @@ public static class StorageNames
 
     /// <summary>Default queue that sandbox host agents read signed shutdown commands from.</summary>
     public const string ShutdownCommandQueue = "sandbox-commands";
+
+    /// <summary>Queue of notifications waiting to be sent (one message per alert and channel), read by <c>DispatchNotification</c>.</summary>
+    public const string NotificationQueue = "notifications";
+
+    /// <summary>Table of notifications given up on (PartitionKey = alert id, RowKey = channel).</summary>
+    public const string NotificationPoisonTable = "notificationpoison";
 }

@@ -8,6 +8,7 @@ using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -161,6 +162,9 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         {
             AddPreviewChannels(services, previews, time);
         }
+
+        // Replay sends (or previews) in its own run even with --storage: nothing else would read the notification queue.
+        services.AddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
 
         services.AddAlertPipeline(configuration);
         return services.BuildServiceProvider();

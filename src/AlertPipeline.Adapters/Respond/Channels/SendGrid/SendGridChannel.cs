@@ -22,6 +22,9 @@ public sealed partial class SendGridChannel : INotificationChannel
     /// <summary>Custom argument and header that carry the alert id, so a delivery event can be traced back.</summary>
     public const string AlertIdArg = "alert_id";
 
+    /// <summary>Custom argument with the send's idempotency key (alert id and channel), the same on every attempt.</summary>
+    public const string IdempotencyKeyArg = "idempotency_key";
+
     /// <summary>Mail header with the alert id.</summary>
     public const string AlertIdHeader = "X-AlertPipeline-Alert-Id";
 
@@ -109,6 +112,10 @@ public sealed partial class SendGridChannel : INotificationChannel
         // Top-level subject; SetSubject would put it on the personalization.
         message.Subject = content.Subject;
         message.AddCustomArg(AlertIdArg, alertId);
+
+        // The same key on every attempt of one (alert, channel): the event webhook and the activity feed show a
+        // duplicate (a send whose success was lost in a crash) as two messages with one key.
+        message.AddCustomArg(IdempotencyKeyArg, alertId + ":email");
         message.AddHeader(AlertIdHeader, alertId);
 
         if (string.IsNullOrWhiteSpace(options.TemplateId))
