@@ -90,7 +90,9 @@ public static class ServiceCollectionExtensions
         var shutdownKey = configuration["Shutdown:SigningKey"];
         if (!string.IsNullOrEmpty(shutdownKey))
         {
-            services.TryAddSingleton(sp => new CommandSigner(shutdownKey, configuration["Shutdown:KeyId"] ?? "k1", sp.GetRequiredService<TimeProvider>()));
+            var retiredKeys = configuration.GetSection("Shutdown:Keys").GetChildren().Where(c => c.Value is not null)
+                .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
+            services.TryAddSingleton(sp => new CommandSigner(shutdownKey, configuration["Shutdown:KeyId"] ?? "k1", sp.GetRequiredService<TimeProvider>(), retiredKeys));
             services.AddSingleton<INotificationChannel>(sp => new ShutdownChannel(
                 sp.GetRequiredService<IShutdownCommandQueue>(), sp.GetRequiredService<CommandSigner>(),
                 sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>()));
@@ -105,6 +107,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new NotificationDispatcher(
             sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<INotificationPoisonStore>(),
             sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NotificationDispatcher>>()));
+        services.TryAddSingleton(sp => new CommandOutcomeRecorder(
+            sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<ILogger<CommandOutcomeRecorder>>()));
         services.TryAddSingleton(sp => new AlertResponder(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<INotificationOutbox>(), sp.GetRequiredService<ResponsePolicy>(),
             sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertResponder>>()));

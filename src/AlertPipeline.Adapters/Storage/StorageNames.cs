@@ -33,6 +33,9 @@ public static class StorageNames
     /// <summary>Default queue that sandbox host agents read signed shutdown commands from.</summary>
     public const string ShutdownCommandQueue = "sandbox-commands";
 
+    /// <summary>Queue that sandbox controllers report command outcomes to, read by <c>RecordCommandOutcome</c>.</summary>
+    public const string CommandResultsQueue = "sandbox-command-results";
+
     /// <summary>Queue of notifications waiting to be sent (one message per alert and channel), read by <c>DispatchNotification</c>.</summary>
     public const string NotificationQueue = "notifications";
 

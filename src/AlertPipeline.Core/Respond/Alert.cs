@@ -124,6 +124,12 @@ public sealed class ActionRecord
     /// </summary>
     public DateTimeOffset? SendingUntil { get; set; }
 
+    /// <summary>
+    /// For a command: what the sandbox controller reported (<c>done</c>, <c>failed</c> or <c>rejected</c>, its detail and
+    /// time), or null until it reports.
+    /// </summary>
+    public string? Outcome { get; set; }
+
     /// <summary>True when a failure is final (not retryable, or the last attempt); it stays visible on the alert.</summary>
     public bool GaveUp { get; set; }
 
