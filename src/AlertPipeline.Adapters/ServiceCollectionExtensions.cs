@@ -55,6 +55,7 @@ public static class ServiceCollectionExtensions
                 sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IShutdownLedger>(sp => new TableShutdownLedger(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
@@ -72,6 +73,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
         services.TryAddSingleton<INotificationPoisonStore, InMemoryNotificationPoisonStore>();
+        services.TryAddSingleton<IShutdownLedger, InMemoryShutdownLedger>();
 
         // Without a queue the notifications are dispatched inline, in the flow that committed the alert.
         services.TryAddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
@@ -95,7 +97,8 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton(sp => new CommandSigner(shutdownKey, configuration["Shutdown:KeyId"] ?? "k1", sp.GetRequiredService<TimeProvider>(), retiredKeys));
             services.AddSingleton<INotificationChannel>(sp => new ShutdownChannel(
                 sp.GetRequiredService<IShutdownCommandQueue>(), sp.GetRequiredService<CommandSigner>(),
-                sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>()));
+                sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IShutdownLedger>()));
         }
 
         AddConfiguredChannels(services, configuration);

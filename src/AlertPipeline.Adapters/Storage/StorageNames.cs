@@ -33,6 +33,9 @@ public static class StorageNames
     /// <summary>Default queue that sandbox host agents read signed shutdown commands from.</summary>
     public const string ShutdownCommandQueue = "sandbox-commands";
 
+    /// <summary>Table of automatic commands shared by all instances: standing order per sandbox, count per cap window.</summary>
+    public const string ShutdownLedgerTable = "shutdownledger";
+
     /// <summary>Queue that sandbox controllers report command outcomes to, read by <c>RecordCommandOutcome</c>.</summary>
     public const string CommandResultsQueue = "sandbox-command-results";
 
