@@ -56,6 +56,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IShutdownLedger>(sp => new TableShutdownLedger(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IRateCounter>(sp => new TableRateCounter(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
@@ -74,6 +75,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
         services.TryAddSingleton<INotificationPoisonStore, InMemoryNotificationPoisonStore>();
         services.TryAddSingleton<IShutdownLedger, InMemoryShutdownLedger>();
+        services.TryAddSingleton<IRateCounter, InMemoryRateCounter>();
 
         // Without a queue the notifications are dispatched inline, in the flow that committed the alert.
         services.TryAddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
@@ -109,7 +111,8 @@ public static class ServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new NotificationDispatcher(
             sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<INotificationPoisonStore>(),
-            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NotificationDispatcher>>()));
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NotificationDispatcher>>(),
+            sp.GetRequiredService<IRateCounter>()));
         services.TryAddSingleton(sp => new CommandOutcomeRecorder(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<ILogger<CommandOutcomeRecorder>>()));
         services.TryAddSingleton(sp => new AlertResponder(

@@ -36,6 +36,9 @@ public static class StorageNames
     /// <summary>Table of automatic commands shared by all instances: standing order per sandbox, count per cap window.</summary>
     public const string ShutdownLedgerTable = "shutdownledger";
 
+    /// <summary>Table of notification counts per channel and rate-cap window (PartitionKey = channel, RowKey = window start ticks).</summary>
+    public const string RateCountersTable = "ratecounters";
+
     /// <summary>Queue that sandbox controllers report command outcomes to, read by <c>RecordCommandOutcome</c>.</summary>
     public const string CommandResultsQueue = "sandbox-command-results";
 

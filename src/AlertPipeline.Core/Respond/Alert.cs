@@ -98,6 +98,9 @@ public enum ActionStatus
 
     /// <summary>Rendered to the console instead of sent (<c>alertpipe replay</c> without <c>--send</c>).</summary>
     Printed,
+
+    /// <summary>Held back by the channel's rate cap (an alert flood); counted, not sent.</summary>
+    Suppressed,
 }
 
 /// <summary>What happened on one channel for an alert.</summary>
@@ -137,6 +140,6 @@ public sealed class ActionRecord
     public string IdempotencyKey(string alertId) => alertId + ":" + Channel;
 
     /// <summary>True once no further attempt should be made.</summary>
-    public bool IsSettled(int maxAttempts) => Status is ActionStatus.Sent or ActionStatus.DryRun or ActionStatus.Skipped or ActionStatus.Printed
+    public bool IsSettled(int maxAttempts) => Status is ActionStatus.Sent or ActionStatus.DryRun or ActionStatus.Skipped or ActionStatus.Printed or ActionStatus.Suppressed
         || (Status == ActionStatus.Failed && (GaveUp || Attempts >= maxAttempts));
 }

@@ -25,6 +25,16 @@ public sealed class ResponderOptions
     /// duplicated, and short enough that a crashed dispatcher's send is taken over.
     /// </summary>
     public TimeSpan SendLease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Rate cap: most notifications per channel per <see cref="RateWindow"/> across the fleet; past it an alert's
+    /// notification is <see cref="ActionStatus.Suppressed"/> (the alert is still stored and counted). The shutdown
+    /// channel has its own cap and is not counted here. 0 turns the cap off.
+    /// </summary>
+    public int MaxPerChannelPerWindow { get; set; } = 30;
+
+    /// <summary>The fixed window of the rate cap.</summary>
+    public TimeSpan RateWindow { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>

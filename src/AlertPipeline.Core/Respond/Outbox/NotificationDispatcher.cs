@@ -37,6 +37,7 @@ public sealed partial class NotificationDispatcher
     private readonly IAlertStore _store;
     private readonly Dictionary<string, INotificationChannel> _channels;
     private readonly INotificationPoisonStore _poison;
+    private readonly IRateCounter _rates;
     private readonly ResponderOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -48,8 +49,10 @@ public sealed partial class NotificationDispatcher
         INotificationPoisonStore poison,
         ResponderOptions? options = null,
         TimeProvider? time = null,
-        ILogger<NotificationDispatcher>? logger = null)
+        ILogger<NotificationDispatcher>? logger = null,
+        IRateCounter? rates = null)
     {
+        _rates = rates ?? new InMemoryRateCounter();
         ArgumentNullException.ThrowIfNull(channels);
         _store = store;
         _poison = poison;
@@ -84,6 +87,7 @@ public sealed partial class NotificationDispatcher
         // 1. Claim the send (or settle without sending) under the alert's ETag.
         Alert alert;
         ActionRecord record;
+        bool? admitted = null; // taken once per dispatch, so an ETag conflict below does not count it twice
         for (var attempt = 0; ; attempt++)
         {
             var stored = await _store.GetAsync(message.AlertId, cancellationToken).ConfigureAwait(false);
@@ -118,6 +122,13 @@ public sealed partial class NotificationDispatcher
             else if (!_channels.ContainsKey(message.Channel))
             {
                 settle = ChannelResult.Skipped($"channel '{message.Channel}' is not configured");
+            }
+            else if (existing.Attempts == 0 && message.Channel != "shutdown" && _options.MaxPerChannelPerWindow > 0
+                && !(admitted ??= await _rates.TryTakeAsync(message.Channel, now, _options.RateWindow, _options.MaxPerChannelPerWindow, cancellationToken).ConfigureAwait(false)))
+            {
+                // Only a first attempt takes a place: a retry of an admitted notification is not a new one.
+                settle = new ChannelResult(ActionStatus.Suppressed,
+                    $"rate cap: {_options.MaxPerChannelPerWindow} {message.Channel} notifications per {_options.RateWindow} reached; alert stored, not sent");
             }
 
             if (settle is { } result)
