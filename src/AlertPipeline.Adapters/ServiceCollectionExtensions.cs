@@ -133,6 +133,14 @@ public static class ServiceCollectionExtensions
     private static void AddConfiguredChannels(IServiceCollection services, IConfiguration configuration)
     {
         var email = configuration.GetSection(SendGridChannelOptions.Section).Get<SendGridChannelOptions>() ?? new SendGridChannelOptions();
+
+        // The documented names (SendGrid__ApiKey, SendGrid__BaseUrl, Notifications__From/To, Teams__WebhookUrl) win over
+        // the older Channels__Email__* / Channels__Teams__* ones, which keep working.
+        email.ApiKey = configuration["SendGrid:ApiKey"] ?? email.ApiKey;
+        email.Host = configuration["SendGrid:BaseUrl"] ?? email.Host;
+        email.From = configuration["Notifications:From"] ?? email.From;
+        email.FromName = configuration["Notifications:FromName"] ?? email.FromName;
+        email.To = configuration["Notifications:To"] ?? email.To;
         if (email.IsConfigured)
         {
             // The default handler logging would write full request URIs; the channels log what matters themselves.
@@ -142,6 +150,7 @@ public static class ServiceCollectionExtensions
         }
 
         var teams = configuration.GetSection(TeamsChannelOptions.Section).Get<TeamsChannelOptions>() ?? new TeamsChannelOptions();
+        teams.WebhookUrl = configuration["Teams:WebhookUrl"] ?? teams.WebhookUrl;
         if (teams.IsConfigured)
         {
             // The webhook URL carries its own signature; logging it would leak a credential.

@@ -135,7 +135,8 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (send)
         {
-            // Only a real send reads channel secrets from the environment (Channels__Email__ApiKey, ...).
+            // Only a real send reads channel secrets from the environment (SendGrid__ApiKey, Teams__WebhookUrl, Shutdown__SigningKey, ...),
+            // the same settings the Function App reads.
             foreach (var (key, value) in environment ?? ReadEnvironment())
             {
                 settings[key.Replace("__", ":", StringComparison.Ordinal)] = value;

@@ -95,6 +95,30 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task The_documented_setting_names_configure_SendGrid_with_its_base_url_and_Teams()
+    {
+        _http.Given(MockRequest.Create().WithPath("/v3/mail/send").UsingPost()).RespondWith(MockResponse.Create().WithStatusCode(202));
+        using var provider = Compose(new Dictionary<string, string?>
+        {
+            ["SendGrid:ApiKey"] = "SG.test-key-not-a-secret",
+            ["SendGrid:BaseUrl"] = _http.Url, // e.g. https://api.eu.sendgrid.com for the EU region
+            ["Notifications:From"] = "alerts@example.com",
+            ["Notifications:To"] = "oncall@example.com",
+            ["Teams:WebhookUrl"] = _http.Url + "/workflows/alerts?sig=not-a-secret",
+        });
+
+        var channels = provider.GetServices<INotificationChannel>().ToDictionary(c => c.Name);
+        var result = await channels["email"].SendAsync(new Alert
+        {
+            AlertId = "a1", RuleId = "r1", RulePack = "p", Title = "t", Level = AlertLevel.High, SandboxId = "sbx",
+        }, CancellationToken.None);
+
+        Assert.IsType<TeamsChannel>(channels["teams"]);
+        Assert.Equal(ActionStatus.Sent, result.Status);
+        Assert.Single(_http.LogEntries, e => e.RequestMessage.Path == "/v3/mail/send");
+    }
+
+    [Fact]
     public void Storage_and_channel_settings_select_the_azure_edges()
     {
         using var provider = Compose(AzureLikeSettings("unused"));
