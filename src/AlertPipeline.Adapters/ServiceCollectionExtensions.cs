@@ -146,7 +146,10 @@ public static class ServiceCollectionExtensions
             // The default handler logging would write full request URIs; the channels log what matters themselves.
             services.AddHttpClient(SendGridChannel.HttpClientName).RemoveAllLoggers();
             services.AddSingleton<INotificationChannel>(sp => new SendGridChannel(
-                sp.GetRequiredService<IHttpClientFactory>(), email, sp.GetRequiredService<ILogger<SendGridChannel>>()));
+                sp.GetRequiredService<IHttpClientFactory>(), email, sp.GetRequiredService<ILogger<SendGridChannel>>())
+            {
+                Owners = sp.GetRequiredService<SandboxSnapshotProvider>(),
+            });
         }
 
         var teams = configuration.GetSection(TeamsChannelOptions.Section).Get<TeamsChannelOptions>() ?? new TeamsChannelOptions();
