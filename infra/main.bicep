@@ -140,10 +140,15 @@ var tableNames = [
   'alerts'
   'deadletters'
   'sandboxes'
+  'notificationpoison'
+  'shutdownledger'
+  'ratecounters'
 ]
 
 var queueNames = [
   'sandbox-commands'
+  'notifications'
+  'sandbox-command-results'
 ]
 
 // Containers the Functions host writes: leases and timer schedules, function keys, Event Hubs checkpoints.
@@ -159,8 +164,13 @@ var defaultTuning = {
   pipelineAlertBucket: '01:00:00'
   pipelineRuleRefreshInterval: '00:01:00'
   pipelineInventoryRefreshInterval: '00:01:00'
-  responderMaxAttempts: 3
+  responderMaxAttempts: 5
   responderMaxConcurrencyRetries: 8
+  responderRetryBaseDelay: '00:00:30'
+  responderMaxRetryDelay: '01:00:00'
+  responderSendLease: '00:05:00'
+  responderMaxPerChannelPerWindow: 30
+  responderRateWindow: '00:10:00'
   correlationLateness: '00:05:00'
   correlationMaxEntriesPerGroup: 2000
   correlationRetentionGrace: '00:10:00'
@@ -170,6 +180,9 @@ var defaultTuning = {
   shutdownDefaultQueue: 'sandbox-commands'
   shutdownCommandLifetime: '00:10:00'
   shutdownMaxPerHour: 10
+  shutdownCapWindow: '01:00:00'
+  shutdownEnabled: true
+  shutdownAction: 'shutdown'
 }
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)

@@ -112,20 +112,25 @@ var appSettings = [
   { name: 'Pipeline__InventoryRefreshInterval', value: tuning.pipelineInventoryRefreshInterval }
   { name: 'Responder__MaxAttempts', value: string(tuning.responderMaxAttempts) }
   { name: 'Responder__MaxConcurrencyRetries', value: string(tuning.responderMaxConcurrencyRetries) }
+  { name: 'Responder__RetryBaseDelay', value: tuning.responderRetryBaseDelay }
+  { name: 'Responder__MaxRetryDelay', value: tuning.responderMaxRetryDelay }
+  { name: 'Responder__SendLease', value: tuning.responderSendLease }
+  { name: 'Responder__MaxPerChannelPerWindow', value: string(tuning.responderMaxPerChannelPerWindow) }
+  { name: 'Responder__RateWindow', value: tuning.responderRateWindow }
   { name: 'Correlation__Lateness', value: tuning.correlationLateness }
   { name: 'Correlation__MaxEntriesPerGroup', value: string(tuning.correlationMaxEntriesPerGroup) }
   { name: 'Correlation__RetentionGrace', value: tuning.correlationRetentionGrace }
   { name: 'Correlation__MaxConcurrencyRetries', value: string(tuning.correlationMaxConcurrencyRetries) }
   // Email (SendGrid).
-  { name: 'Channels__Email__ApiKey', value: emailEnabled ? '@Microsoft.KeyVault(${vaultRef}${emailApiKeySecretName})' : '' }
-  { name: 'Channels__Email__From', value: emailFrom }
-  { name: 'Channels__Email__FromName', value: emailFromName }
-  { name: 'Channels__Email__To', value: emailTo }
+  { name: 'SendGrid__ApiKey', value: emailEnabled ? '@Microsoft.KeyVault(${vaultRef}${emailApiKeySecretName})' : '' }
+  { name: 'Notifications__From', value: emailFrom }
+  { name: 'Notifications__FromName', value: emailFromName }
+  { name: 'Notifications__To', value: emailTo }
   { name: 'Channels__Email__TemplateId', value: emailTemplateId }
   { name: 'Channels__Email__RunbookBaseUrl', value: runbookBaseUrl }
   { name: 'Channels__Email__Timeout', value: tuning.channelTimeout }
   // Teams.
-  { name: 'Channels__Teams__WebhookUrl', value: teamsEnabled ? '@Microsoft.KeyVault(${vaultRef}${teamsWebhookSecretName})' : '' }
+  { name: 'Teams__WebhookUrl', value: teamsEnabled ? '@Microsoft.KeyVault(${vaultRef}${teamsWebhookSecretName})' : '' }
   { name: 'Channels__Teams__RunbookBaseUrl', value: runbookBaseUrl }
   { name: 'Channels__Teams__Timeout', value: tuning.channelTimeout }
   // Shutdown commands.
@@ -134,6 +139,9 @@ var appSettings = [
   { name: 'Shutdown__DefaultQueue', value: tuning.shutdownDefaultQueue }
   { name: 'Shutdown__CommandLifetime', value: tuning.shutdownCommandLifetime }
   { name: 'Shutdown__MaxPerHour', value: string(tuning.shutdownMaxPerHour) }
+  { name: 'Shutdown__CapWindow', value: tuning.shutdownCapWindow }
+  { name: 'Shutdown__Enabled', value: string(tuning.shutdownEnabled) }
+  { name: 'Shutdown__Action', value: tuning.shutdownAction }
 ]
 
 var extraSettings = map(items(extraAppSettings), setting => { name: setting.key, value: string(setting.value) })

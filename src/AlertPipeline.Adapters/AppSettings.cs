@@ -63,6 +63,27 @@ public static class AppSettings
     /// <summary>Key id carried in shutdown commands.</summary>
     public const string ShutdownKeyId = ShutdownSection + ":KeyId";
 
+    /// <summary>Retired signing keys still accepted when verifying (<c>Shutdown__Keys__&lt;keyId&gt;</c>).</summary>
+    public const string ShutdownKeys = ShutdownSection + ":Keys";
+
+    /// <summary>The SendGrid API key (Key Vault).</summary>
+    public const string SendGridApiKey = "SendGrid:ApiKey";
+
+    /// <summary>The SendGrid API host; the EU region has its own.</summary>
+    public const string SendGridBaseUrl = "SendGrid:BaseUrl";
+
+    /// <summary>The notification sender address.</summary>
+    public const string NotificationsFrom = "Notifications:From";
+
+    /// <summary>The notification sender's display name.</summary>
+    public const string NotificationsFromName = "Notifications:FromName";
+
+    /// <summary>Comma-separated notification recipients.</summary>
+    public const string NotificationsTo = "Notifications:To";
+
+    /// <summary>The Teams Workflows webhook URL (Key Vault).</summary>
+    public const string TeamsWebhookUrl = "Teams:WebhookUrl";
+
     /// <summary>Event Hubs connection of both triggers (the trigger attributes' <c>Connection</c>).</summary>
     public const string EventHubConnection = "EventHubConnection";
 
@@ -109,6 +130,11 @@ public static class AppSettings
         new($"{PipelineSection}:{nameof(PipelineOptions.InventoryRefreshInterval)}", AppSettingKind.Value),
         new($"{ResponderSection}:{nameof(ResponderOptions.MaxAttempts)}", AppSettingKind.Value),
         new($"{ResponderSection}:{nameof(ResponderOptions.MaxConcurrencyRetries)}", AppSettingKind.Value),
+        new($"{ResponderSection}:{nameof(ResponderOptions.RetryBaseDelay)}", AppSettingKind.Value),
+        new($"{ResponderSection}:{nameof(ResponderOptions.MaxRetryDelay)}", AppSettingKind.Value),
+        new($"{ResponderSection}:{nameof(ResponderOptions.SendLease)}", AppSettingKind.Value),
+        new($"{ResponderSection}:{nameof(ResponderOptions.MaxPerChannelPerWindow)}", AppSettingKind.Value),
+        new($"{ResponderSection}:{nameof(ResponderOptions.RateWindow)}", AppSettingKind.Value),
         new($"{CorrelationSection}:{nameof(CorrelationOptions.Lateness)}", AppSettingKind.Value),
         new($"{CorrelationSection}:{nameof(CorrelationOptions.MaxEntriesPerGroup)}", AppSettingKind.Value),
         new($"{CorrelationSection}:{nameof(CorrelationOptions.RetentionGrace)}", AppSettingKind.Value),
@@ -117,17 +143,24 @@ public static class AppSettings
         new(ResponseLevelsSection, AppSettingKind.Family),
 
         // Email (SendGrid).
-        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.ApiKey)}", AppSettingKind.Secret),
-        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.From)}", AppSettingKind.Value),
-        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.FromName)}", AppSettingKind.Value),
-        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.To)}", AppSettingKind.Value),
+        // The documented names; the older Channels__Email__*/Channels__Teams__* aliases still work but the template sets these.
+        new(SendGridApiKey, AppSettingKind.Secret),
+        new(SendGridBaseUrl, AppSettingKind.LocalOnly), // the EU host is set through extraAppSettings
+        new(NotificationsFrom, AppSettingKind.Value),
+        new(NotificationsFromName, AppSettingKind.Value),
+        new(NotificationsTo, AppSettingKind.Value),
+        new(TeamsWebhookUrl, AppSettingKind.Secret),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.ApiKey)}", AppSettingKind.LocalOnly),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.From)}", AppSettingKind.LocalOnly),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.FromName)}", AppSettingKind.LocalOnly),
+        new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.To)}", AppSettingKind.LocalOnly),
         new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.TemplateId)}", AppSettingKind.Value),
         new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.RunbookBaseUrl)}", AppSettingKind.Value),
         new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.Timeout)}", AppSettingKind.Value),
         new($"{SendGridChannelOptions.Section}:{nameof(SendGridChannelOptions.Host)}", AppSettingKind.LocalOnly),
 
         // Teams.
-        new($"{TeamsChannelOptions.Section}:{nameof(TeamsChannelOptions.WebhookUrl)}", AppSettingKind.Secret),
+        new($"{TeamsChannelOptions.Section}:{nameof(TeamsChannelOptions.WebhookUrl)}", AppSettingKind.LocalOnly),
         new($"{TeamsChannelOptions.Section}:{nameof(TeamsChannelOptions.RunbookBaseUrl)}", AppSettingKind.Value),
         new($"{TeamsChannelOptions.Section}:{nameof(TeamsChannelOptions.Timeout)}", AppSettingKind.Value),
 
@@ -137,5 +170,9 @@ public static class AppSettings
         new($"{ShutdownSection}:{nameof(ShutdownOptions.DefaultQueue)}", AppSettingKind.Value),
         new($"{ShutdownSection}:{nameof(ShutdownOptions.CommandLifetime)}", AppSettingKind.Value),
         new($"{ShutdownSection}:{nameof(ShutdownOptions.MaxPerHour)}", AppSettingKind.Value),
+        new($"{ShutdownSection}:{nameof(ShutdownOptions.CapWindow)}", AppSettingKind.Value),
+        new($"{ShutdownSection}:{nameof(ShutdownOptions.Enabled)}", AppSettingKind.Value),
+        new($"{ShutdownSection}:{nameof(ShutdownOptions.Action)}", AppSettingKind.Value),
+        new(ShutdownKeys, AppSettingKind.Family),
     ];
 }

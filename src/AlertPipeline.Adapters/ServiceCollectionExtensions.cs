@@ -4,6 +4,7 @@ using AlertPipeline.Adapters.Ingest;
 using AlertPipeline.Adapters.Respond;
 using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Adapters.Respond.Channels.Teams;
+using AlertPipeline.Adapters.Respond.Outbox;
 using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Detect.Management;
@@ -13,6 +14,7 @@ using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -52,12 +54,16 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
                 sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IShutdownLedger>(sp => new TableShutdownLedger(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IRateCounter>(sp => new TableRateCounter(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
         {
             services.TryAddSingleton(_ => StorageClients.CreateQueueServiceClient(configuration));
             services.TryAddSingleton<IShutdownCommandQueue>(sp => new QueueShutdownCommandQueue(sp.GetRequiredService<QueueServiceClient>()));
+            services.TryAddSingleton<INotificationOutbox>(sp => new QueueNotificationOutbox(sp.GetRequiredService<QueueServiceClient>()));
         }
 
         services.TryAddSingleton<IRuleStore, InMemoryRuleStore>();
@@ -67,6 +73,12 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
+        services.TryAddSingleton<INotificationPoisonStore, InMemoryNotificationPoisonStore>();
+        services.TryAddSingleton<IShutdownLedger, InMemoryShutdownLedger>();
+        services.TryAddSingleton<IRateCounter, InMemoryRateCounter>();
+
+        // Without a queue the notifications are dispatched inline, in the flow that committed the alert.
+        services.TryAddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
 
         services.TryAddSingleton(_ => new TelemetryIngestor());
         var placeholders = SigmaPlaceholderConfiguration.FromConfiguration(configuration);
@@ -82,10 +94,13 @@ public static class ServiceCollectionExtensions
         var shutdownKey = configuration[AppSettings.ShutdownSigningKey];
         if (!string.IsNullOrEmpty(shutdownKey))
         {
-            services.TryAddSingleton(sp => new CommandSigner(shutdownKey, configuration[AppSettings.ShutdownKeyId] ?? "k1", sp.GetRequiredService<TimeProvider>()));
+            var retiredKeys = configuration.GetSection(AppSettings.ShutdownKeys).GetChildren().Where(c => c.Value is not null)
+                .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
+            services.TryAddSingleton(sp => new CommandSigner(shutdownKey, configuration[AppSettings.ShutdownKeyId] ?? "k1", sp.GetRequiredService<TimeProvider>(), retiredKeys));
             services.AddSingleton<INotificationChannel>(sp => new ShutdownChannel(
                 sp.GetRequiredService<IShutdownCommandQueue>(), sp.GetRequiredService<CommandSigner>(),
-                sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>()));
+                sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IShutdownLedger>()));
         }
 
         AddConfiguredChannels(services, configuration);
@@ -94,8 +109,14 @@ public static class ServiceCollectionExtensions
         var levels = configuration.GetSection(AppSettings.ResponseLevelsSection).GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.OrdinalIgnoreCase);
         services.TryAddSingleton(levels.Count == 0 ? ResponsePolicy.Default : ResponsePolicy.FromSettings(levels, knownChannels));
 
+        services.TryAddSingleton(sp => new NotificationDispatcher(
+            sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<INotificationPoisonStore>(),
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NotificationDispatcher>>(),
+            sp.GetRequiredService<IRateCounter>()));
+        services.TryAddSingleton(sp => new CommandOutcomeRecorder(
+            sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<ILogger<CommandOutcomeRecorder>>()));
         services.TryAddSingleton(sp => new AlertResponder(
-            sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<ResponsePolicy>(),
+            sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<INotificationOutbox>(), sp.GetRequiredService<ResponsePolicy>(),
             sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertResponder>>()));
         services.TryAddSingleton(sp => new CorrelationEngine(
             sp.GetRequiredService<ICorrelationStateStore>(), sp.GetRequiredService<CorrelationOptions>(), sp.GetRequiredService<TimeProvider>(),
@@ -112,15 +133,27 @@ public static class ServiceCollectionExtensions
     private static void AddConfiguredChannels(IServiceCollection services, IConfiguration configuration)
     {
         var email = configuration.GetSection(SendGridChannelOptions.Section).Get<SendGridChannelOptions>() ?? new SendGridChannelOptions();
+
+        // The documented names (SendGrid__ApiKey, SendGrid__BaseUrl, Notifications__From/To, Teams__WebhookUrl) win over
+        // the older Channels__Email__* / Channels__Teams__* ones, which keep working.
+        email.ApiKey = configuration[AppSettings.SendGridApiKey] ?? email.ApiKey;
+        email.Host = configuration[AppSettings.SendGridBaseUrl] ?? email.Host;
+        email.From = configuration[AppSettings.NotificationsFrom] ?? email.From;
+        email.FromName = configuration[AppSettings.NotificationsFromName] ?? email.FromName;
+        email.To = configuration[AppSettings.NotificationsTo] ?? email.To;
         if (email.IsConfigured)
         {
             // The default handler logging would write full request URIs; the channels log what matters themselves.
             services.AddHttpClient(SendGridChannel.HttpClientName).RemoveAllLoggers();
             services.AddSingleton<INotificationChannel>(sp => new SendGridChannel(
-                sp.GetRequiredService<IHttpClientFactory>(), email, sp.GetRequiredService<ILogger<SendGridChannel>>()));
+                sp.GetRequiredService<IHttpClientFactory>(), email, sp.GetRequiredService<ILogger<SendGridChannel>>())
+            {
+                Owners = sp.GetRequiredService<SandboxSnapshotProvider>(),
+            });
         }
 
         var teams = configuration.GetSection(TeamsChannelOptions.Section).Get<TeamsChannelOptions>() ?? new TeamsChannelOptions();
+        teams.WebhookUrl = configuration[AppSettings.TeamsWebhookUrl] ?? teams.WebhookUrl;
         if (teams.IsConfigured)
         {
             // The webhook URL carries its own signature; logging it would leak a credential.

@@ -10,6 +10,7 @@ internal static class AlertPipeCli
 
         commands:
           replay <file>...        run recorded telemetry through the pipeline and show the alerts
+          controller --hook <cmd>  the reference sandbox controller: verify signed commands, run a hook, report
           rules validate|push|list|test|history
                                   check Sigma rules, write them to Table Storage (recorded),
                                   list them, try one on telemetry, show its changes
@@ -32,6 +33,7 @@ internal static class AlertPipeCli
         var (usage, run) = args[0] switch
         {
             "replay" => (ReplayCommand.Usage, (Func<Task<int>>)(() => new ReplayCommand(stdout, stderr).RunAsync(rest, cancellationToken))),
+            "controller" => (ControllerCommand.Usage, () => new ControllerCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "rules" => (rest is ["validate", ..] ? RulesValidateCommand.Usage : RulesCommand.Usage, () => new RulesCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "ship" => (ShipCommand.Usage, () => new ShipCommand(stderr).RunAsync(rest, cancellationToken)),
             "send" => (SendCommand.Usage, () => new SendCommand(stdout, stderr).RunAsync(rest, cancellationToken)),

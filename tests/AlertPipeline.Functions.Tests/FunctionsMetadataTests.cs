@@ -69,9 +69,26 @@ public sealed class FunctionsMetadataTests
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(
-            ["DeleteRule", "DisableRule", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry",
-             "ListRules", "PutRule", "SweepCorrelationState", "TestRule", "ValidateRule"],
+            ["DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry",
+             "ListRules", "PutRule", "RecordCommandOutcome", "SweepCorrelationState", "TestRule", "ValidateRule"],
             names);
+    }
+
+    [Theory]
+    [InlineData("DispatchNotification", "notifications")]
+    [InlineData("RecordCommandOutcome", "sandbox-command-results")]
+    public void Queue_functions_are_triggered_by_their_queue_of_the_alert_storage(string functionName, string queueName)
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == functionName);
+        var binding = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+
+        Assert.Equal($"AlertPipeline.Functions.Functions.{functionName}.RunAsync", function.GetProperty("entryPoint").GetString());
+        Assert.Equal("queueTrigger", binding.GetProperty("type").GetString());
+        Assert.Equal(queueName, binding.GetProperty("queueName").GetString());
+        Assert.Equal("AlertStorage", binding.GetProperty("connection").GetString());
+        Assert.Equal("String", binding.GetProperty("dataType").GetString());
+        Assert.False(function.TryGetProperty("retry", out _));
     }
 
     [Theory]

@@ -127,6 +127,14 @@ public sealed class NameAgreementTests(CompiledTemplates templates)
             ["shutdownDefaultQueue"] = shutdown.DefaultQueue,
             ["shutdownCommandLifetime"] = shutdown.CommandLifetime.ToString("c"),
             ["shutdownMaxPerHour"] = shutdown.MaxPerHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["responderRetryBaseDelay"] = responder.RetryBaseDelay.ToString("c"),
+            ["responderMaxRetryDelay"] = responder.MaxRetryDelay.ToString("c"),
+            ["responderSendLease"] = responder.SendLease.ToString("c"),
+            ["responderMaxPerChannelPerWindow"] = responder.MaxPerChannelPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["responderRateWindow"] = responder.RateWindow.ToString("c"),
+            ["shutdownCapWindow"] = shutdown.CapWindow.ToString("c"),
+            ["shutdownEnabled"] = shutdown.Enabled ? "true" : "false",
+            ["shutdownAction"] = shutdown.Action,
         };
         Assert.Equal(new AlertPipeline.Adapters.Respond.Channels.SendGrid.SendGridChannelOptions().Timeout, new AlertPipeline.Adapters.Respond.Channels.Teams.TeamsChannelOptions().Timeout);
         foreach (var (key, value) in expected)
@@ -150,12 +158,12 @@ public sealed class NameAgreementTests(CompiledTemplates templates)
     [Fact]
     public void CrossCheck_ReportsASettingRenamedInTheCode()
     {
-        // As if Channels:Teams:WebhookUrl were renamed in code without the template following.
+        // As if Teams:WebhookUrl were renamed in code without the template following.
         var renamed = AppSettings.All
-            .Select(s => s.Name == "Channels__Teams__WebhookUrl" ? s with { Key = "Channels:Teams:WebHookUri" } : s)
+            .Select(s => s.Name == "Teams__WebhookUrl" ? s with { Key = "Teams:WebHookUri" } : s)
             .ToList();
-        Assert.Equal(["Channels__Teams__WebHookUri"], AppSettingCrossCheck.MissingFromTemplate(renamed, templates.AppSettings().Keys));
-        Assert.Equal(["Channels__Teams__WebhookUrl"], AppSettingCrossCheck.UnknownInTemplate(renamed, templates.AppSettings().Keys));
+        Assert.Equal(["Teams__WebHookUri"], AppSettingCrossCheck.MissingFromTemplate(renamed, templates.AppSettings().Keys));
+        Assert.Equal(["Teams__WebhookUrl"], AppSettingCrossCheck.UnknownInTemplate(renamed, templates.AppSettings().Keys));
     }
 
     [Fact]

@@ -32,4 +32,19 @@ public static class StorageNames
 
     /// <summary>Default queue that sandbox host agents read signed shutdown commands from.</summary>
     public const string ShutdownCommandQueue = "sandbox-commands";
+
+    /// <summary>Table of automatic commands shared by all instances: standing order per sandbox, count per cap window.</summary>
+    public const string ShutdownLedgerTable = "shutdownledger";
+
+    /// <summary>Table of notification counts per channel and rate-cap window (PartitionKey = channel, RowKey = window start ticks).</summary>
+    public const string RateCountersTable = "ratecounters";
+
+    /// <summary>Queue that sandbox controllers report command outcomes to, read by <c>RecordCommandOutcome</c>.</summary>
+    public const string CommandResultsQueue = "sandbox-command-results";
+
+    /// <summary>Queue of notifications waiting to be sent (one message per alert and channel), read by <c>DispatchNotification</c>.</summary>
+    public const string NotificationQueue = "notifications";
+
+    /// <summary>Table of notifications given up on (PartitionKey = alert id, RowKey = channel).</summary>
+    public const string NotificationPoisonTable = "notificationpoison";
 }

@@ -8,6 +8,7 @@ using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -134,7 +135,8 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (send)
         {
-            // Only a real send reads channel secrets from the environment (Channels__Email__ApiKey, ...).
+            // Only a real send reads channel secrets from the environment (SendGrid__ApiKey, Teams__WebhookUrl, Shutdown__SigningKey, ...),
+            // the same settings the Function App reads.
             foreach (var (key, value) in environment ?? ReadEnvironment())
             {
                 settings[key.Replace("__", ":", StringComparison.Ordinal)] = value;
@@ -161,6 +163,9 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         {
             AddPreviewChannels(services, previews, time);
         }
+
+        // Replay sends (or previews) in its own run even with --storage: nothing else would read the notification queue.
+        services.AddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
 
         services.AddAlertPipeline(configuration);
         return services.BuildServiceProvider();

@@ -98,6 +98,9 @@ public enum ActionStatus
 
     /// <summary>Rendered to the console instead of sent (<c>alertpipe replay</c> without <c>--send</c>).</summary>
     Printed,
+
+    /// <summary>Held back by the channel's rate cap (an alert flood); counted, not sent.</summary>
+    Suppressed,
 }
 
 /// <summary>What happened on one channel for an alert.</summary>
@@ -118,7 +121,25 @@ public sealed class ActionRecord
     /// <summary>When this record last changed.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// Set by the dispatcher before it sends (under the alert's ETag) and cleared when the outcome is recorded:
+    /// while it lies in the future, another dispatcher of the same (alert, channel) does not send.
+    /// </summary>
+    public DateTimeOffset? SendingUntil { get; set; }
+
+    /// <summary>
+    /// For a command: what the sandbox controller reported (<c>done</c>, <c>failed</c> or <c>rejected</c>, its detail and
+    /// time), or null until it reports.
+    /// </summary>
+    public string? Outcome { get; set; }
+
+    /// <summary>True when a failure is final (not retryable, or the last attempt); it stays visible on the alert.</summary>
+    public bool GaveUp { get; set; }
+
+    /// <summary>The key a redelivered or retried send is recognised by: alert id and channel.</summary>
+    public string IdempotencyKey(string alertId) => alertId + ":" + Channel;
+
     /// <summary>True once no further attempt should be made.</summary>
-    public bool IsSettled(int maxAttempts) => Status is ActionStatus.Sent or ActionStatus.DryRun or ActionStatus.Skipped or ActionStatus.Printed
-        || (Status == ActionStatus.Failed && Attempts >= maxAttempts);
+    public bool IsSettled(int maxAttempts) => Status is ActionStatus.Sent or ActionStatus.DryRun or ActionStatus.Skipped or ActionStatus.Printed or ActionStatus.Suppressed
+        || (Status == ActionStatus.Failed && (GaveUp || Attempts >= maxAttempts));
 }

@@ -1,5 +1,6 @@
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Outbox;
 using Microsoft.Extensions.Logging;
 
 namespace AlertPipeline.Core.Respond;
@@ -8,28 +9,53 @@ namespace AlertPipeline.Core.Respond;
 public sealed class ResponderOptions
 {
     /// <summary>Delivery attempts per channel before the failure is final (it stays visible on the alert).</summary>
-    public int MaxAttempts { get; set; } = 3;
+    public int MaxAttempts { get; set; } = 5;
 
     /// <summary>How often a write that lost an ETag race is retried.</summary>
     public int MaxConcurrencyRetries { get; set; } = 8;
+
+    /// <summary>Delay before the first retry of a failed notification; it doubles with each further attempt.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest wait between two attempts, a service's <c>Retry-After</c> included.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long a dispatcher's claim on a send holds: longer than any channel's timeout, so a slow send is not
+    /// duplicated, and short enough that a crashed dispatcher's send is taken over.
+    /// </summary>
+    public TimeSpan SendLease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Rate cap: most notifications per channel per <see cref="RateWindow"/> across the fleet; past it an alert's
+    /// notification is <see cref="ActionStatus.Suppressed"/> (the alert is still stored and counted). The shutdown
+    /// channel has its own cap and is not counted here. 0 turns the cap off.
+    /// </summary>
+    public int MaxPerChannelPerWindow { get; set; } = 30;
+
+    /// <summary>The fixed window of the rate cap.</summary>
+    public TimeSpan RateWindow { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>
-/// The respond stage: merges candidates into stored alerts (the alert is written before anything is sent),
-/// then runs the channels the policy asks for and records each outcome on the alert. Idempotent under
-/// redelivery: events already counted are skipped by per-stream cursors, and a channel that has settled is
-/// not run again.
+/// The respond stage: merges candidates into stored alerts, records a pending action per channel the policy asks
+/// for, commits the alert, and only then queues one notification per (alert, channel) on the outbox; the
+/// <see cref="NotificationDispatcher"/> sends and records each outcome on the alert. Idempotent under redelivery:
+/// events already counted are skipped by per-stream cursors, and a channel that has settled is not sent again.
 /// </summary>
 public sealed partial class AlertResponder
 {
     private readonly IAlertStore _store;
-    private readonly IReadOnlyDictionary<string, INotificationChannel> _channels;
+    private readonly INotificationOutbox _outbox;
     private readonly ResponsePolicy _policy;
     private readonly ResponderOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    /// <summary>Creates the stage.</summary>
+    /// <summary>
+    /// Creates the stage for the embedded mode: notifications are dispatched at once through
+    /// <paramref name="channels"/> by an <see cref="InlineNotificationOutbox"/>, failures to an in-memory poison store.
+    /// </summary>
     public AlertResponder(
         IAlertStore store,
         IEnumerable<INotificationChannel> channels,
@@ -37,9 +63,21 @@ public sealed partial class AlertResponder
         ResponderOptions? options = null,
         TimeProvider? time = null,
         ILogger<AlertResponder>? logger = null)
+        : this(store, InlineOutbox(store, channels, options, time), policy, options, time, logger)
+    {
+    }
+
+    /// <summary>Creates the stage queueing notifications on <paramref name="outbox"/>.</summary>
+    public AlertResponder(
+        IAlertStore store,
+        INotificationOutbox outbox,
+        ResponsePolicy policy,
+        ResponderOptions? options = null,
+        TimeProvider? time = null,
+        ILogger<AlertResponder>? logger = null)
     {
         _store = store;
-        _channels = IndexByName(channels);
+        _outbox = outbox;
         _policy = policy;
         _options = options ?? new ResponderOptions();
         _time = time ?? TimeProvider.System;
@@ -177,115 +215,67 @@ public sealed partial class AlertResponder
             var changed = false;
             foreach (var channelName in wanted)
             {
-                var record = alert.ActionFor(channelName);
-                if (record is null)
-                {
-                    record = new ActionRecord { Channel = channelName, Status = ActionStatus.Pending };
-                    alert.Actions.Add(record);
-                    changed = true;
-                }
-
-                if (record.IsSettled(_options.MaxAttempts))
+                if (alert.ActionFor(channelName) is not null)
                 {
                     continue;
                 }
 
-                var result = await RunChannelAsync(alert, channelName, cancellationToken).ConfigureAwait(false);
-                if (result.Status is ActionStatus.Sent or ActionStatus.Failed)
+                // A dry-run rule settles here: nothing is queued that could send.
+                var dryRun = alert.Mode == RuleMode.DryRun;
+                alert.Actions.Add(new ActionRecord
                 {
-                    record.Attempts++;
-                }
-
-                record.Status = result.Status;
-                record.Detail = result.Detail;
-                record.UpdatedAt = _time.GetUtcNow();
+                    Channel = channelName,
+                    Status = dryRun ? ActionStatus.DryRun : ActionStatus.Pending,
+                    Detail = dryRun ? $"rule in dry-run: would have used {channelName}" : null,
+                    UpdatedAt = _time.GetUtcNow(),
+                });
                 changed = true;
-                if (result.Status == ActionStatus.Failed)
-                {
-                    LogActionFailed(alert.AlertId, channelName, record.Attempts, SafeText.Log(result.Detail));
-                }
             }
 
             if (!changed)
             {
-                return alert;
+                break;
             }
 
+            // The alert (with its pending actions) is committed before anything is queued: the outbox.
             alert.UpdatedAt = _time.GetUtcNow();
             if (await _store.TryUpdateAsync(alert, cancellationToken).ConfigureAwait(false))
             {
-                return alert;
+                break;
             }
 
-            // Another instance changed the alert meanwhile: take its state and act only on what is still unsettled.
             if (attempt >= _options.MaxConcurrencyRetries)
             {
                 throw new InvalidOperationException($"Alert {alert.AlertId} actions could not be recorded after {attempt + 1} tries.");
             }
 
-            var fresh = await _store.GetAsync(alert.AlertId, cancellationToken).ConfigureAwait(false)
+            // Another instance changed the alert meanwhile: take its state and add only what is still missing.
+            alert = await _store.GetAsync(alert.AlertId, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Alert {alert.AlertId} disappeared while acting on it.");
-            foreach (var done in alert.Actions)
-            {
-                var theirs = fresh.ActionFor(done.Channel);
-                if (theirs is null)
-                {
-                    fresh.Actions.Add(done);
-                }
-                else if (!theirs.IsSettled(_options.MaxAttempts))
-                {
-                    theirs.Status = done.Status;
-                    theirs.Attempts = Math.Max(theirs.Attempts, done.Attempts);
-                    theirs.Detail = done.Detail;
-                    theirs.UpdatedAt = done.UpdatedAt;
-                }
-            }
-
-            alert = fresh;
         }
-    }
 
-    private static Dictionary<string, INotificationChannel> IndexByName(IEnumerable<INotificationChannel> channels)
-    {
-        var byName = new Dictionary<string, INotificationChannel>(StringComparer.Ordinal);
-        foreach (var channel in channels)
+        // Queue every action not yet tried. A redelivered batch queues them again if an earlier run died before
+        // queueing; the dispatcher drops what another message already settled or is sending, so nothing sends twice.
+        var queued = 0;
+        foreach (var record in alert.Actions)
         {
-            if (!byName.TryAdd(channel.Name, channel))
+            if (record.Status == ActionStatus.Pending && record.Attempts == 0 && record.SendingUntil is null)
             {
-                // Two channels under one name would make which one runs an accident of registration order.
-                throw new InvalidOperationException($"Two notification channels are registered as '{channel.Name}'.");
+                await _outbox.EnqueueAsync(new NotificationMessage(alert.AlertId, record.Channel), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                queued++;
             }
         }
 
-        return byName;
+        // The embedded outbox has sent by now; report what the store holds, not the copy from before.
+        return queued == 0 ? alert : await _store.GetAsync(alert.AlertId, cancellationToken).ConfigureAwait(false) ?? alert;
     }
 
-    private async Task<ChannelResult> RunChannelAsync(Alert alert, string channelName, CancellationToken cancellationToken)
+    private static InlineNotificationOutbox InlineOutbox(IAlertStore store, IEnumerable<INotificationChannel> channels, ResponderOptions? options, TimeProvider? time)
     {
-        if (!_channels.TryGetValue(channelName, out var channel))
-        {
-            return ChannelResult.Skipped($"channel '{channelName}' is not configured");
-        }
-
-        if (alert.Mode == RuleMode.DryRun)
-        {
-            return new ChannelResult(ActionStatus.DryRun, $"rule in dry-run: would have used {channelName}");
-        }
-
-        try
-        {
-            return await channel.SendAsync(alert, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A channel bug must not lose the alert or the other channels' outcomes.
-            return ChannelResult.Failed($"{ex.GetType().Name}: {SafeText.Log(ex.Message)}");
-        }
+        var dispatcher = new NotificationDispatcher(store, channels, new InMemoryNotificationPoisonStore(), options, time);
+        return new InlineNotificationOutbox(() => dispatcher);
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Alert {AlertId} created: rule {RuleId} level {Level} sandbox {SandboxId}")]
     private partial void LogAlertCreated(string alertId, string ruleId, string level, string sandboxId);
-
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Alert {AlertId} channel {Channel} failed (attempt {Attempts}): {Detail}")]
-    private partial void LogActionFailed(string alertId, string channel, int attempts, string detail);
 }

@@ -5,6 +5,7 @@ using AlertPipeline.Adapters.Ingest;
 using AlertPipeline.Adapters.Respond;
 using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Adapters.Respond.Channels.Teams;
+using AlertPipeline.Adapters.Respond.Outbox;
 using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Adapters.Tests.Storage;
 using AlertPipeline.Core.Detect;
@@ -15,7 +16,9 @@ using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using WireMock.Server;
@@ -72,6 +75,7 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         ["Shutdown:SigningKey"] = SigningKey,
         ["Shutdown:KeyId"] = "k1",
         ["Shutdown:DefaultQueue"] = commandQueue,
+        ["Responder:RetryBaseDelay"] = "00:00:01",
     };
 
     [Fact]
@@ -85,7 +89,33 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         Assert.IsType<InMemoryAlertStore>(provider.GetRequiredService<IAlertStore>());
         Assert.IsType<InMemoryDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
         Assert.IsType<InMemoryShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
+        Assert.IsType<InlineNotificationOutbox>(provider.GetRequiredService<INotificationOutbox>());
+        Assert.IsType<InMemoryNotificationPoisonStore>(provider.GetRequiredService<INotificationPoisonStore>());
         Assert.Empty(provider.GetServices<INotificationChannel>());
+    }
+
+    [Fact]
+    public async Task The_documented_setting_names_configure_SendGrid_with_its_base_url_and_Teams()
+    {
+        _http.Given(MockRequest.Create().WithPath("/v3/mail/send").UsingPost()).RespondWith(MockResponse.Create().WithStatusCode(202));
+        using var provider = Compose(new Dictionary<string, string?>
+        {
+            ["SendGrid:ApiKey"] = "SG.test-key-not-a-secret",
+            ["SendGrid:BaseUrl"] = _http.Url, // e.g. https://api.eu.sendgrid.com for the EU region
+            ["Notifications:From"] = "alerts@example.com",
+            ["Notifications:To"] = "oncall@example.com",
+            ["Teams:WebhookUrl"] = _http.Url + "/workflows/alerts?sig=not-a-secret",
+        });
+
+        var channels = provider.GetServices<INotificationChannel>().ToDictionary(c => c.Name);
+        var result = await channels["email"].SendAsync(new Alert
+        {
+            AlertId = "a1", RuleId = "r1", RulePack = "p", Title = "t", Level = AlertLevel.High, SandboxId = "sbx",
+        }, CancellationToken.None);
+
+        Assert.IsType<TeamsChannel>(channels["teams"]);
+        Assert.Equal(ActionStatus.Sent, result.Status);
+        Assert.Single(_http.LogEntries, e => e.RequestMessage.Path == "/v3/mail/send");
     }
 
     [Fact]
@@ -99,6 +129,8 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         Assert.IsType<TableDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
         Assert.IsType<TableSandboxInventory>(provider.GetRequiredService<ISandboxInventory>());
         Assert.IsType<QueueShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
+        Assert.IsType<QueueNotificationOutbox>(provider.GetRequiredService<INotificationOutbox>());
+        Assert.IsType<TableNotificationPoisonStore>(provider.GetRequiredService<INotificationPoisonStore>());
         var channels = provider.GetServices<INotificationChannel>().ToDictionary(c => c.Name);
         Assert.IsType<SendGridChannel>(channels["email"]);
         Assert.IsType<TeamsChannel>(channels["teams"]);
@@ -117,9 +149,11 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         var (pipeline, batch) = await MinerBatchAsync(provider);
 
         var first = await pipeline.ProcessAsync(batch, CancellationToken.None);
-        await pipeline.ProcessAsync(batch, CancellationToken.None); // at-least-once: the host may deliver it again
-
         var raised = Assert.Single(first.Alerts);
+        Assert.All(raised.Actions, a => Assert.Equal(ActionStatus.Pending, a.Status)); // committed, then queued
+        await pipeline.ProcessAsync(batch, CancellationToken.None); // at-least-once: the host may deliver it again
+        await DrainNotificationsAsync(provider, raised.AlertId);
+
         var stored = await provider.GetRequiredService<IAlertStore>().GetAsync(raised.AlertId, CancellationToken.None);
         Assert.NotNull(stored);
         Assert.Equal(1, stored.EventCount);
@@ -145,7 +179,9 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         using var provider = Compose(AzureLikeSettings(AzuriteFixture.UniqueQueueName("cmd")));
         var (pipeline, batch) = await MinerBatchAsync(provider);
 
-        var first = Assert.Single((await pipeline.ProcessAsync(batch, CancellationToken.None)).Alerts);
+        var raised = Assert.Single((await pipeline.ProcessAsync(batch, CancellationToken.None)).Alerts);
+        await DrainNotificationsAsync(provider, raised.AlertId);
+        var first = (await provider.GetRequiredService<IAlertStore>().GetAsync(raised.AlertId, CancellationToken.None))!;
 
         var email = first.ActionFor("email")!;
         Assert.Equal(ActionStatus.Failed, email.Status);
@@ -156,16 +192,48 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         var stored = await provider.GetRequiredService<IAlertStore>().GetAsync(first.AlertId, CancellationToken.None);
         Assert.Equal(ActionStatus.Failed, stored!.ActionFor("email")!.Status);
 
-        // SendGrid recovers; the host redelivers the batch: the email goes out, nothing else is repeated.
+        // SendGrid recovers; the host redelivers the batch and the retry comes due: the email goes out once,
+        // nothing else is repeated.
         _http.Reset();
         _http.Given(MockRequest.Create().WithPath("/v3/mail/send").UsingPost())
             .RespondWith(MockResponse.Create().WithStatusCode(202));
-        var second = Assert.Single((await pipeline.ProcessAsync(batch, CancellationToken.None)).Alerts);
+        await pipeline.ProcessAsync(batch, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await DrainNotificationsAsync(provider, raised.AlertId);
+        var second = (await provider.GetRequiredService<IAlertStore>().GetAsync(raised.AlertId, CancellationToken.None))!;
 
         Assert.Equal(ActionStatus.Sent, second.ActionFor("email")!.Status);
         Assert.Equal(2, second.ActionFor("email")!.Attempts);
         Assert.Equal(1, second.EventCount);
         Assert.Single(_http.LogEntries);
+    }
+
+    /// <summary>
+    /// Does what the <c>DispatchNotification</c> function does for every visible message of the notification queue:
+    /// dispatch, queue a retry with its delay, delete. Messages of other alerts are leftovers of earlier tests.
+    /// </summary>
+    private static async Task DrainNotificationsAsync(ServiceProvider provider, string alertId)
+    {
+        var queue = provider.GetRequiredService<QueueServiceClient>().GetQueueClient(StorageNames.NotificationQueue);
+        var dispatcher = provider.GetRequiredService<NotificationDispatcher>();
+        var outbox = provider.GetRequiredService<INotificationOutbox>();
+        for (var messages = (await queue.ReceiveMessagesAsync(32)).Value; messages.Length > 0; messages = (await queue.ReceiveMessagesAsync(32)).Value)
+        {
+            foreach (var received in messages)
+            {
+                var message = NotificationMessage.TryParse(received.Body.ToString(), out _);
+                if (message?.AlertId == alertId)
+                {
+                    var outcome = await dispatcher.DispatchAsync(message, CancellationToken.None);
+                    if (outcome.Kind is DispatchKind.Retry or DispatchKind.Deferred)
+                    {
+                        await outbox.EnqueueAsync(message with { Delivery = message.Delivery + 1 }, outcome.Delay, CancellationToken.None);
+                    }
+                }
+
+                await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
+            }
+        }
     }
 
     private async Task<(TelemetryPipeline Pipeline, TelemetryMessage[] Batch)> MinerBatchAsync(ServiceProvider provider)

@@ -19,8 +19,20 @@ internal static class ChannelHttp
     {
         var suffix = error is null ? string.Empty : $": {error}";
         return IsRetryable(status)
-            ? ChannelResult.Failed($"HTTP {status} (retryable){RetryAfter(headers)}{suffix}")
-            : ChannelResult.Failed($"HTTP {status} (not retryable){suffix}");
+            ? ChannelResult.Failed($"HTTP {status} (retryable){RetryAfter(headers)}{suffix}") with { RetryAfter = RetryDelay(headers, DateTimeOffset.UtcNow) }
+            : ChannelResult.Failed($"HTTP {status} (not retryable){suffix}") with { Permanent = true };
+    }
+
+    /// <summary>The wait a <c>Retry-After</c> header asks for (seconds, or an HTTP date relative to <paramref name="now"/>), or null.</summary>
+    public static TimeSpan? RetryDelay(HttpResponseHeaders? headers, DateTimeOffset now)
+    {
+        var retry = headers?.RetryAfter;
+        if (retry?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        return retry?.Date is { } date && date > now ? date - now : null;
     }
 
     /// <summary>The failed result when the channel's own timeout (not the caller) ended the request; retryable.</summary>

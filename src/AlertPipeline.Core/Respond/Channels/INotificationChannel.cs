@@ -5,6 +5,12 @@ namespace AlertPipeline.Core.Respond.Channels;
 /// <param name="Detail">Why it failed or was skipped, or a delivery reference.</param>
 public readonly record struct ChannelResult(ActionStatus Status, string? Detail)
 {
+    /// <summary>For a failure: how long the service asked us to wait (HTTP <c>Retry-After</c>), if it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>For a failure: true when trying again would fail the same way (a 400, a revoked key).</summary>
+    public bool Permanent { get; init; }
+
     /// <summary>Delivered.</summary>
     public static ChannelResult Sent(string? detail = null) => new(ActionStatus.Sent, detail);
 

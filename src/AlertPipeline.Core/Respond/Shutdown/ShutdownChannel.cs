@@ -14,28 +14,37 @@ public sealed class ShutdownOptions
     /// <summary>How long a command stays valid.</summary>
     public TimeSpan CommandLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Most automatic shutdowns per rolling hour from one instance; beyond it a human decides.</summary>
+    /// <summary>Most automatic commands per <see cref="CapWindow"/> across the whole fleet (all instances); beyond it a human decides.</summary>
     public int MaxPerHour { get; set; } = 10;
+
+    /// <summary>The fixed window the cap counts in (aligned to UTC multiples of it).</summary>
+    public TimeSpan CapWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The kill switch: false stops every automatic command (each alert then records why).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The action automatic commands carry (<c>shutdown</c>, <c>isolate-network</c> or <c>suspend</c>).</summary>
+    public string Action { get; set; } = ShutdownActions.Shutdown;
 }
 
 /// <summary>
-/// Sends a signed, expiring shutdown command for the alert's sandbox, behind guardrails: the sandbox must be in
-/// the inventory (no command to an address an attacker chose), must not be protected, a sandbox with an unexpired
-/// command gets no second one, and a fleet-wide hourly cap stops a false-positive storm from shutting down every GPU
-/// node. The standing orders and the cap are per instance (see the closing limits in docs).
+/// Sends a signed, expiring command for the alert's sandbox, behind guardrails, each recorded with its reason on the
+/// alert: the kill switch; the sandbox must be in the inventory (no command to an address an attacker chose); a
+/// protected sandbox is never stopped automatically (the alert's other channels page a human); a sandbox with an
+/// unexpired command gets no second one; and a fleet-wide cap per window, kept in the shared
+/// <see cref="IShutdownLedger"/>, stops a false-positive storm from shutting down every GPU node. A rule in dry-run
+/// never reaches the channel (the responder records it as dry-run).
 /// </summary>
 public sealed class ShutdownChannel(
     IShutdownCommandQueue queue,
     CommandSigner signer,
     SandboxSnapshotProvider sandboxes,
     ShutdownOptions options,
-    TimeProvider? time = null) : INotificationChannel
+    TimeProvider? time = null,
+    IShutdownLedger? ledger = null) : INotificationChannel
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly List<DateTimeOffset> _recent = [];
-
-    // One standing order per sandbox: several critical rules firing on one escape need one shutdown, not one each.
-    private readonly Dictionary<string, ShutdownCommand> _standing = new(StringComparer.Ordinal);
+    private readonly IShutdownLedger _ledger = ledger ?? new InMemoryShutdownLedger();
 
     /// <inheritdoc />
     public string Name => "shutdown";
@@ -43,6 +52,12 @@ public sealed class ShutdownChannel(
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(alert);
+        if (!options.Enabled)
+        {
+            return ChannelResult.Skipped("kill switch: automatic commands are off (Shutdown__Enabled=false)");
+        }
+
         var snapshot = await sandboxes.GetAsync(cancellationToken).ConfigureAwait(false);
         var sandbox = snapshot.Find(alert.SandboxId);
         if (sandbox is null)
@@ -52,13 +67,14 @@ public sealed class ShutdownChannel(
 
         if (sandbox.Protected)
         {
-            return ChannelResult.Skipped("guardrail: sandbox is protected");
+            return ChannelResult.Skipped("guardrail: sandbox is protected; never stopped automatically, a human must decide");
         }
 
         var now = _time.GetUtcNow();
         var order = new ShutdownCommand
         {
             CommandId = CommandIdFor(alert.AlertId),
+            Action = options.Action,
             SandboxId = sandbox.Id,
             AlertId = alert.AlertId,
             RuleId = alert.RuleId,
@@ -67,24 +83,17 @@ public sealed class ShutdownChannel(
             ExpiresAt = now + options.CommandLifetime,
         };
 
-        // The standing order and the cap are checked and taken under one lock, so two alerts for one sandbox
-        // arriving together still produce one command.
-        lock (_recent)
+        // The standing order and the cap are taken together in the shared ledger, so two alerts for one sandbox,
+        // handled by two instances at once, still produce one command.
+        var reservation = new ShutdownOrder(sandbox.Id, alert.AlertId, order.CommandId, now, order.ExpiresAt);
+        var decision = await _ledger.TryReserveAsync(reservation, options.MaxPerHour, options.CapWindow, cancellationToken).ConfigureAwait(false);
+        switch (decision.Reservation)
         {
-            if (_standing.TryGetValue(sandbox.Id, out var standing) && standing.ExpiresAt > now)
-            {
+            case ShutdownReservation.AlreadyOrdered:
+                var standing = decision.Standing!;
                 return ChannelResult.Skipped($"already ordered: command {standing.CommandId} for alert {standing.AlertId}, valid until {standing.ExpiresAt:O}");
-            }
-
-            _recent.RemoveAll(sent => now - sent > TimeSpan.FromHours(1));
-
-            if (_recent.Count >= options.MaxPerHour)
-            {
-                return ChannelResult.Skipped($"guardrail: {options.MaxPerHour} shutdowns in the last hour; a human must decide");
-            }
-
-            _recent.Add(now);
-            _standing[sandbox.Id] = order;
+            case ShutdownReservation.CapReached:
+                return ChannelResult.Skipped($"guardrail: {options.MaxPerHour} automatic commands in this {options.CapWindow} window across the fleet; awaiting a human's approval");
         }
 
         var command = signer.Sign(order);
@@ -95,17 +104,13 @@ public sealed class ShutdownChannel(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            lock (_recent)
-            {
-                // A command that never left does not count against the cap, nor stand in for a retry.
-                _recent.Remove(now);
-                _standing.Remove(sandbox.Id);
-            }
+            // A command that never left does not count against the cap, nor stand in for a retry.
+            await _ledger.ReleaseAsync(reservation, options.CapWindow, CancellationToken.None).ConfigureAwait(false);
 
             return ChannelResult.Failed($"queue {queueName}: {ex.GetType().Name}: {SafeText.Log(ex.Message)}");
         }
 
-        return ChannelResult.Sent($"command {command.CommandId} on {queueName}, expires {command.ExpiresAt:O}");
+        return ChannelResult.Sent($"{command.Action} command {command.CommandId} on {queueName}, expires {command.ExpiresAt:O} ({decision.WindowCount} of {options.MaxPerHour} in this window)");
     }
 
     /// <summary>The command id for an alert: stable, so the agent can drop a redelivered command.</summary>

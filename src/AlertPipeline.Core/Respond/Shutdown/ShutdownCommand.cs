@@ -9,8 +9,11 @@ public sealed record ShutdownCommand
     /// <summary>Deterministic per alert, so a retried send is recognisably the same command.</summary>
     public required string CommandId { get; init; }
 
-    /// <summary>Always <c>shutdown</c> for now; part of the signed content so a signature cannot be reused for another action.</summary>
-    public string Action { get; init; } = "shutdown";
+    /// <summary>
+    /// What to do: one of <see cref="ShutdownActions.All"/>. Part of the signed content so a signature cannot be reused
+    /// for another action.
+    /// </summary>
+    public string Action { get; init; } = ShutdownActions.Shutdown;
 
     /// <summary>The sandbox to stop.</summary>
     public required string SandboxId { get; init; }
@@ -30,9 +33,28 @@ public sealed record ShutdownCommand
     /// <summary>After this instant the agent must refuse the command.</summary>
     public required DateTimeOffset ExpiresAt { get; init; }
 
+    /// <summary>Random per signing (base64url, 128 bits): the controller refuses a nonce it has seen (a replayed message).</summary>
+    public string Nonce { get; init; } = string.Empty;
+
     /// <summary>Which signing key was used (for rotation).</summary>
     public string KeyId { get; init; } = string.Empty;
 
     /// <summary>Base64url HMAC-SHA256 over <see cref="CommandSigner.CanonicalForm"/>.</summary>
     public string Signature { get; init; } = string.Empty;
+}
+
+/// <summary>The actions a command may carry.</summary>
+public static class ShutdownActions
+{
+    /// <summary>Stop the sandbox.</summary>
+    public const string Shutdown = "shutdown";
+
+    /// <summary>Cut the sandbox's network, keep it running for forensics.</summary>
+    public const string IsolateNetwork = "isolate-network";
+
+    /// <summary>Pause the sandbox's processes.</summary>
+    public const string Suspend = "suspend";
+
+    /// <summary>Every action a controller accepts.</summary>
+    public static IReadOnlyList<string> All { get; } = [Shutdown, IsolateNetwork, Suspend];
 }

@@ -38,6 +38,8 @@ public sealed class CommandSignerTests
     [Theory]
     [InlineData("sandboxId", "rl-env-0001")]
     [InlineData("action", "delete")]
+    [InlineData("action", "suspend")]
+    [InlineData("nonce", "AAAAAAAAAAAAAAAAAAAAAA")]
     [InlineData("expiresAt", "2099-01-01T00:00:00+00:00")]
     public void Any_tampered_field_breaks_the_signature(string field, string value)
     {
@@ -66,5 +68,54 @@ public sealed class CommandSignerTests
     {
         Assert.Throws<ArgumentException>(() => new CommandSigner(Convert.ToBase64String(new byte[16]), "k1"));
         Assert.Throws<ArgumentException>(() => new CommandSigner("not base64!", "k1"));
+    }
+
+    [Fact]
+    public void Every_signing_has_its_own_nonce()
+    {
+        var signer = new CommandSigner(Key, "k1", _time);
+
+        var a = signer.Sign(Unsigned());
+        var b = signer.Sign(Unsigned());
+
+        Assert.Equal(22, a.Nonce.Length); // 128 bits, base64url
+        Assert.NotEqual(a.Nonce, b.Nonce);
+    }
+
+    [Fact]
+    public void A_rotated_signer_still_verifies_commands_of_the_retired_key_it_is_given_and_no_other()
+    {
+        const string NewKey = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+        var old = CommandSigner.ToJson(new CommandSigner(Key, "k1", _time).Sign(Unsigned()));
+        var rotated = new CommandSigner(NewKey, "k2", _time, new Dictionary<string, string> { ["k1"] = Key });
+        var fresh = rotated.Sign(Unsigned());
+
+        Assert.Equal("k2", fresh.KeyId);
+        Assert.NotNull(rotated.Verify(old, out var reason));
+        Assert.NotNull(rotated.Verify(CommandSigner.ToJson(fresh), out reason));
+        Assert.Null(new CommandSigner(NewKey, "k2", _time).Verify(old, out reason));
+        Assert.Equal("unknown signing key", reason);
+    }
+
+    [Theory]
+    [InlineData("shutdown")]
+    [InlineData("isolate-network")]
+    [InlineData("suspend")]
+    public void Each_supported_action_can_be_signed_and_verified(string action)
+    {
+        var signer = new CommandSigner(Key, "k1", _time);
+
+        var verified = signer.Verify(CommandSigner.ToJson(signer.Sign(Unsigned() with { Action = action })), out var reason);
+
+        Assert.Equal(("ok", action), (reason, verified?.Action));
+    }
+
+    [Fact]
+    public void An_unsupported_action_is_refused_even_when_signed()
+    {
+        var signer = new CommandSigner(Key, "k1", _time);
+
+        Assert.Null(signer.Verify(CommandSigner.ToJson(signer.Sign(Unsigned() with { Action = "rm -rf" })), out var reason));
+        Assert.Equal("unsupported action or missing nonce", reason);
     }
 }

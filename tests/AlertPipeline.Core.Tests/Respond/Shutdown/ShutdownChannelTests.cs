@@ -12,7 +12,7 @@ public sealed class ShutdownChannelTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 11, 14, 3, 20, 4, TimeSpan.Zero));
     private readonly InMemoryShutdownCommandQueue _queue = new();
 
-    private ShutdownChannel Channel(int maxPerHour = 10, IShutdownCommandQueue? queue = null)
+    private ShutdownChannel Channel(int maxPerHour = 10, IShutdownCommandQueue? queue = null, bool enabled = true, string action = "shutdown")
     {
         var inventory = new InMemorySandboxInventory(
         [
@@ -23,7 +23,7 @@ public sealed class ShutdownChannelTests
         ]);
         return new ShutdownChannel(queue ?? _queue, new CommandSigner(Key, "k1", _time),
             new SandboxSnapshotProvider(inventory, TimeSpan.FromMinutes(1), _time),
-            new ShutdownOptions { MaxPerHour = maxPerHour }, _time);
+            new ShutdownOptions { MaxPerHour = maxPerHour, Enabled = enabled, Action = action }, _time);
     }
 
     private static Alert AlertFor(string sandbox, string id = "a1") => new()
@@ -114,6 +114,25 @@ public sealed class ShutdownChannelTests
 
         var again = await channel.SendAsync(AlertFor("rl-env-7731"), CancellationToken.None);
         Assert.Equal(ActionStatus.Failed, again.Status); // not Skipped by the cap
+    }
+
+    [Fact]
+    public async Task The_kill_switch_stops_every_command_and_says_so()
+    {
+        var result = await Channel(enabled: false).SendAsync(AlertFor("rl-env-7731"), CancellationToken.None);
+
+        Assert.Equal(ActionStatus.Skipped, result.Status);
+        Assert.Contains("kill switch", result.Detail);
+        Assert.Empty(_queue.Messages);
+    }
+
+    [Fact]
+    public async Task The_configured_action_is_signed_into_the_command()
+    {
+        await Channel(action: "isolate-network").SendAsync(AlertFor("rl-env-7731"), CancellationToken.None);
+
+        var command = new CommandSigner(Key, "k1", _time).Verify(Assert.Single(_queue.Messages).Message, out _);
+        Assert.Equal("isolate-network", command!.Action);
     }
 
     private sealed class BrokenQueue : IShutdownCommandQueue

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,9 @@ public sealed partial class SendGridChannel : INotificationChannel
 
     /// <summary>Custom argument and header that carry the alert id, so a delivery event can be traced back.</summary>
     public const string AlertIdArg = "alert_id";
+
+    /// <summary>Custom argument with the send's idempotency key (alert id and channel), the same on every attempt.</summary>
+    public const string IdempotencyKeyArg = "idempotency_key";
 
     /// <summary>Mail header with the alert id.</summary>
     public const string AlertIdHeader = "X-AlertPipeline-Alert-Id";
@@ -54,6 +58,9 @@ public sealed partial class SendGridChannel : INotificationChannel
     /// <inheritdoc />
     public string Name => "email";
 
+    /// <summary>The inventory the sandbox owner's address comes from (added to the recipients); none when null.</summary>
+    public SandboxSnapshotProvider? Owners { get; init; }
+
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
@@ -71,7 +78,7 @@ public sealed partial class SendGridChannel : INotificationChannel
 
         // A client per send is cheap: it only wraps the (factory-managed) HttpClient with the key and host.
         var client = new SendGridClient(_httpClient(), clientOptions);
-        var message = BuildMessage(alert, _options);
+        var message = BuildMessage(alert, _options, await OwnerEmailAsync(alert, cancellationToken).ConfigureAwait(false));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
@@ -96,7 +103,7 @@ public sealed partial class SendGridChannel : INotificationChannel
     }
 
     /// <summary>The SendGrid message for <paramref name="alert"/>: both parts, the recipients and the alert id.</summary>
-    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options)
+    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options, string? ownerEmail = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         ArgumentNullException.ThrowIfNull(options);
@@ -105,10 +112,20 @@ public sealed partial class SendGridChannel : INotificationChannel
         var alertId = SafeText.Clean(alert.AlertId, 128);
         var message = new SendGridMessage();
         message.SetFrom(new EmailAddress(options.From, string.IsNullOrWhiteSpace(options.FromName) ? null : options.FromName));
-        message.AddTos(options.Recipients().Select(r => new EmailAddress(r)).ToList());
+        var recipients = options.Recipients().ToList();
+        if (ownerEmail is not null && !recipients.Contains(ownerEmail, StringComparer.OrdinalIgnoreCase))
+        {
+            recipients.Add(ownerEmail);
+        }
+
+        message.AddTos(recipients.Select(r => new EmailAddress(r)).ToList());
         // Top-level subject; SetSubject would put it on the personalization.
         message.Subject = content.Subject;
         message.AddCustomArg(AlertIdArg, alertId);
+
+        // The same key on every attempt of one (alert, channel): the event webhook and the activity feed show a
+        // duplicate (a send whose success was lost in a crash) as two messages with one key.
+        message.AddCustomArg(IdempotencyKeyArg, alertId + ":email");
         message.AddHeader(AlertIdHeader, alertId);
 
         if (string.IsNullOrWhiteSpace(options.TemplateId))
@@ -126,6 +143,21 @@ public sealed partial class SendGridChannel : INotificationChannel
         }
 
         return message;
+    }
+
+    // The owner's address is inventory data, not telemetry, but it still goes into a mail header: only a plain address passes.
+    private async Task<string?> OwnerEmailAsync(Alert alert, CancellationToken cancellationToken)
+    {
+        if (Owners is null)
+        {
+            return null;
+        }
+
+        var owner = (await Owners.GetAsync(cancellationToken).ConfigureAwait(false)).Find(alert.SandboxId)?.OwnerEmail?.Trim();
+        return owner is { Length: > 0 and <= 254 } && !owner.Any(char.IsControl)
+            && System.Net.Mail.MailAddress.TryCreate(owner, out var address) && address.Address == owner && address.DisplayName.Length == 0
+            ? owner
+            : null;
     }
 
     private static Dictionary<string, object> TemplateData(Alert alert, EmailContent content, string? runbookBaseUrl)

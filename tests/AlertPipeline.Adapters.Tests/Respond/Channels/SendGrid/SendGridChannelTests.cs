@@ -56,6 +56,27 @@ public sealed class SendGridChannelTests : IDisposable
         Assert.Equal(alert.AlertId, personalization.GetProperty("headers").GetProperty(SendGridChannel.AlertIdHeader).GetString());
     }
 
+    [Theory]
+    [InlineData("owner@example.com", new[] { "oncall@example.com", "security@example.com", "owner@example.com" })]
+    [InlineData("OnCall@example.com", new[] { "oncall@example.com", "security@example.com" })]
+    [InlineData("x@example.com\r\nBcc: evil@example.com", new[] { "oncall@example.com", "security@example.com" })]
+    [InlineData("Evil <evil@example.com>", new[] { "oncall@example.com", "security@example.com" })]
+    public async Task The_sandbox_owner_from_the_inventory_is_added_to_the_recipients_only_as_a_plain_address(string ownerEmail, string[] expected)
+    {
+        _server.Given(MockRequest.Create().WithPath("/v3/mail/send").UsingPost()).RespondWith(MockResponse.Create().WithStatusCode(202));
+        var inventory = new AlertPipeline.Core.Enrich.InMemorySandboxInventory([new AlertPipeline.Core.Enrich.SandboxRecord { Id = "sbx-gpu-042", OwnerEmail = ownerEmail }]);
+        var channel = new SendGridChannel(_http, Options(_server.Url!))
+        {
+            Owners = new AlertPipeline.Core.Enrich.SandboxSnapshotProvider(inventory, TimeSpan.FromMinutes(1)),
+        };
+
+        Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(ChannelTestAlerts.Fixed(), CancellationToken.None)).Status);
+
+        using var body = JsonDocument.Parse(Assert.Single(_server.LogEntries).RequestMessage.Body!);
+        var to = body.RootElement.GetProperty("personalizations")[0].GetProperty("to").EnumerateArray().Select(t => t.GetProperty("email").GetString());
+        Assert.Equal(expected, to);
+    }
+
     [Fact]
     public async Task A_shared_http_client_sends_repeatedly_with_one_authorization_header()
     {

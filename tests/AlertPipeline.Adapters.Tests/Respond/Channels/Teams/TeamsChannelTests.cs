@@ -61,7 +61,7 @@ public sealed class TeamsChannelTests : IDisposable
 
         var result = await channel.SendAsync(ChannelTestAlerts.Fixed(), CancellationToken.None);
 
-        Assert.Equal(ChannelResult.Failed("HTTP 429 (retryable), Retry-After 12s"), result);
+        Assert.Equal(ChannelResult.Failed("HTTP 429 (retryable), Retry-After 12s") with { RetryAfter = TimeSpan.FromSeconds(12) }, result);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class TeamsChannelTests : IDisposable
 
         var result = await channel.SendAsync(ChannelTestAlerts.Fixed(), CancellationToken.None);
 
-        Assert.Equal(ChannelResult.Failed("HTTP 404 (not retryable)"), result);
+        Assert.Equal(ChannelResult.Failed("HTTP 404 (not retryable)") with { Permanent = true }, result);
     }
 
     [Fact]
