@@ -107,6 +107,20 @@ public enum EcsField : byte
     SourceAddressClass,
     DestinationAddressClass,
 
+    // Fields of the Suricata, Zeek, Falco, Tetragon and DCGM formats.
+    TlsClientJa3,
+    TlsClientJa4,
+    TlsServerJa3s,
+    HttpRequestMethod,
+    HttpResponseStatusCode,
+    UserAgentOriginal,
+    LogLevel,
+    ContainerImageName,
+    OrchestratorType,
+    OrchestratorNamespace,
+    OrchestratorResourceName,
+    GpuMemoryFree,
+
     /// <summary>Number of fields; not a field.</summary>
     Count,
 }
