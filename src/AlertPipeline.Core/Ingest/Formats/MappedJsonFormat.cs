@@ -472,8 +472,7 @@ public abstract class MappedJsonFormat : ITelemetryFormat
         }
 
         Span<byte> raw = stackalloc byte[64];
-        var length = reader.CopyString(raw);
-        return TryParseIso(raw[..length], out value);
+        return JsonValues.TryCopyUtf8(ref reader, raw, out var length) && TryParseIso(raw[..length], out value);
     }
 
     /// <summary>
