@@ -120,6 +120,8 @@ public enum EcsField : byte
     OrchestratorNamespace,
     OrchestratorResourceName,
     GpuMemoryFree,
+    DestinationNatIp,
+    DestinationNatPort,
 
     /// <summary>Number of fields; not a field.</summary>
     Count,

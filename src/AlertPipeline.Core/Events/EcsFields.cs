@@ -101,6 +101,8 @@ public static class EcsFields
         new(EcsField.OrchestratorNamespace, "orchestrator.namespace", FieldKind.Keyword),
         new(EcsField.OrchestratorResourceName, "orchestrator.resource.name", FieldKind.Keyword),
         new(EcsField.GpuMemoryFree, "gpu.memory.free", FieldKind.Long),
+        new(EcsField.DestinationNatIp, "destination.nat.ip", FieldKind.Ip),
+        new(EcsField.DestinationNatPort, "destination.nat.port", FieldKind.Long),
     ];
 
     private static readonly FrozenDictionary<string, EcsField> ByName =
