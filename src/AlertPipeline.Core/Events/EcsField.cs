@@ -122,6 +122,7 @@ public enum EcsField : byte
     GpuMemoryFree,
     DestinationNatIp,
     DestinationNatPort,
+    DestinationEgressAllowed,
 
     /// <summary>Number of fields; not a field.</summary>
     Count,

@@ -103,6 +103,7 @@ public static class EcsFields
         new(EcsField.GpuMemoryFree, "gpu.memory.free", FieldKind.Long),
         new(EcsField.DestinationNatIp, "destination.nat.ip", FieldKind.Ip),
         new(EcsField.DestinationNatPort, "destination.nat.port", FieldKind.Long),
+        new(EcsField.DestinationEgressAllowed, "destination.egress_allowed", FieldKind.Keyword, Enriched: true),
     ];
 
     private static readonly FrozenDictionary<string, EcsField> ByName =
