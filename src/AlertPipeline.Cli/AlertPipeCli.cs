@@ -10,6 +10,7 @@ internal static class AlertPipeCli
 
         commands:
           replay <file>...        run recorded telemetry through the pipeline and show the alerts
+          inventory import        load a sandbox inventory file into Table Storage
           rules validate|push|list|test|history
                                   check Sigma rules, write them to Table Storage (recorded),
                                   list them, try one on telemetry, show its changes
@@ -28,6 +29,7 @@ internal static class AlertPipeCli
         var (usage, run) = args[0] switch
         {
             "replay" => (ReplayCommand.Usage, (Func<Task<int>>)(() => new ReplayCommand(stdout, stderr).RunAsync(rest, cancellationToken))),
+            "inventory" => (InventoryCommand.Usage, () => new InventoryCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "rules" => (rest is ["validate", ..] ? RulesValidateCommand.Usage : RulesCommand.Usage, () => new RulesCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             _ => (string.Empty, null!),
         };

@@ -5,7 +5,9 @@ namespace AlertPipeline.Cli.Replay;
 /// <summary>Reads a sandbox inventory file (docs/telemetry-schema.md): invalid rows are reported by line and skipped.</summary>
 internal static class InventoryFile
 {
-    public static IReadOnlyList<SandboxRecord> Read(string path, TextWriter stderr)
+    public static IReadOnlyList<SandboxRecord> Read(string path, TextWriter stderr) => Read(path, stderr, out _);
+
+    public static IReadOnlyList<SandboxRecord> Read(string path, TextWriter stderr, out int skipped)
     {
         byte[] bytes;
         try
@@ -18,6 +20,7 @@ internal static class InventoryFile
         }
 
         var result = SandboxInventoryJson.Parse(bytes);
+        skipped = result.Problems.Count;
         foreach (var problem in result.Problems)
         {
             stderr.WriteLine($"{path}:{problem.Line}: skipped: {problem.Message}");
