@@ -8,7 +8,8 @@ namespace AlertPipeline.Adapters.Enrich;
 /// <summary>
 /// The sandbox inventory on Azure Table Storage: table <c>sandboxes</c>, PartitionKey = <c>sandbox</c> (the inventory is
 /// read whole on every refresh, so one partition makes that a single range scan), RowKey = sandbox id. Columns Owner,
-/// OwnerEmail, Team, Environment, Protected, CommandQueue and Addresses, a JSON array of <c>{ip, validFrom, validTo}</c>.
+/// OwnerEmail, Team, Environment, Protected, CommandQueue, Addresses, a JSON array of <c>{ip, validFrom, validTo}</c>, and
+/// AllowedEgress, a JSON array of CIDRs and domains.
 /// The table is created on first use.
 /// </summary>
 public sealed class TableSandboxInventory : ISandboxInventory
@@ -65,6 +66,7 @@ public sealed class TableSandboxInventory : ISandboxInventory
             ["Protected"] = sandbox.Protected,
             ["CommandQueue"] = sandbox.CommandQueue,
             ["Addresses"] = addresses,
+            ["AllowedEgress"] = sandbox.AllowedEgress.Count == 0 ? null : JsonSerializer.Serialize(sandbox.AllowedEgress, JsonOptions),
         };
         await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
 
@@ -87,6 +89,9 @@ public sealed class TableSandboxInventory : ISandboxInventory
             Protected = entity.GetBoolean("Protected") ?? false,
             CommandQueue = entity.GetString("CommandQueue"),
             Addresses = [.. addresses.Select(a => new SandboxAddress(a.Ip, a.ValidFrom, a.ValidTo))],
+            AllowedEgress = entity.GetString("AllowedEgress") is { Length: > 0 } egress
+                ? JsonSerializer.Deserialize<List<string>>(egress, JsonOptions) ?? []
+                : [],
         };
     }
 

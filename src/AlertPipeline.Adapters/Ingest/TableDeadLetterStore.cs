@@ -11,7 +11,8 @@ namespace AlertPipeline.Adapters.Ingest;
 /// <summary>
 /// The dead-letter store on Azure Table Storage: table <c>deadletters</c>, PartitionKey = UTC date of the write
 /// (<c>yyyyMMdd</c>, so a day's rejects are one partition and old days can be dropped whole), RowKey = a key derived from
-/// stream, sequence, record and reason. Columns Stream, Sequence, Record, Format, Reason, Detail, Excerpt.
+/// stream, sequence, record and reason. Columns Stream, Sequence, Record, Format, Reason, Detail, Excerpt, FormatGuess
+/// (the format an unreadable body resembled, when any).
 /// Writes are upserts, so a batch redelivered the same day overwrites its rows instead of duplicating them
 /// (a redelivery on a later day lands in that day's partition). The table is created on first use.
 /// </summary>
@@ -110,5 +111,6 @@ public sealed class TableDeadLetterStore : IDeadLetterStore
         ["Reason"] = TableKeys.Truncate(reject.Reason, MaxShort),
         ["Detail"] = TableKeys.Truncate(reject.Detail, MaxText),
         ["Excerpt"] = TableKeys.Truncate(reject.Excerpt, MaxText),
+        ["FormatGuess"] = reject.FormatGuess is null ? null : TableKeys.Truncate(reject.FormatGuess, MaxShort),
     };
 }

@@ -55,7 +55,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
 
         // Read everything first: an unreadable file is a usage error before anything runs.
         var messages = parsed.Positionals.SelectMany(path => ReplayFiles.Read(path, now)).ToList();
-        var inventory = parsed.Value("inventory") is { } inventoryPath ? InventoryFile.Read(inventoryPath) : null;
+        var inventory = parsed.Value("inventory") is { } inventoryPath ? InventoryFile.Read(inventoryPath, stderr) : null;
         IReadOnlyList<RuleFile>? ruleFiles = null;
         if (storage is null || parsed.Has("rules"))
         {

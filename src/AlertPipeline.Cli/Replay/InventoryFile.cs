@@ -1,23 +1,31 @@
-using System.Text.Json;
 using AlertPipeline.Core.Enrich;
 
 namespace AlertPipeline.Cli.Replay;
 
-/// <summary>Reads a sandbox inventory file: a JSON array of sandbox records (docs/telemetry-schema.md).</summary>
+/// <summary>Reads a sandbox inventory file (docs/telemetry-schema.md): invalid rows are reported by line and skipped.</summary>
 internal static class InventoryFile
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    public static IReadOnlyList<SandboxRecord> Read(string path, TextWriter stderr) => Read(path, stderr, out _);
 
-    public static IReadOnlyList<SandboxRecord> Read(string path)
+    public static IReadOnlyList<SandboxRecord> Read(string path, TextWriter stderr, out int skipped)
     {
+        byte[] bytes;
         try
         {
-            using var stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize<List<SandboxRecord>>(stream, Options) ?? [];
+            bytes = File.ReadAllBytes(path);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new Commands.UsageException($"cannot read inventory {path}: {ex.Message}");
         }
+
+        var result = SandboxInventoryJson.Parse(bytes);
+        skipped = result.Problems.Count;
+        foreach (var problem in result.Problems)
+        {
+            stderr.WriteLine($"{path}:{problem.Line}: skipped: {problem.Message}");
+        }
+
+        return result.Sandboxes;
     }
 }

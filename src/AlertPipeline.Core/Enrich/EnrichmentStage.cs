@@ -19,6 +19,7 @@ public sealed class EnrichmentStage
         [
             new AddressClassEnricher(),
             new SandboxEnricher(sandboxes),
+            new EgressEnricher(sandboxes),
         ];
     }
 

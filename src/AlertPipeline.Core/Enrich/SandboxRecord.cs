@@ -32,4 +32,10 @@ public sealed record SandboxRecord
 
     /// <summary>Addresses the sandbox held, with validity periods.</summary>
     public IReadOnlyList<SandboxAddress> Addresses { get; init; } = [];
+
+    /// <summary>
+    /// Where the sandbox may connect: IPv4 CIDRs (<c>10.0.5.0/24</c>, a bare address is a /32) and domains
+    /// (<c>huggingface.co</c> allows it and its subdomains). Empty: no egress policy is known, nothing is judged.
+    /// </summary>
+    public IReadOnlyList<string> AllowedEgress { get; init; } = [];
 }

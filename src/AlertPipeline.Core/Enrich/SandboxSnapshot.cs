@@ -12,6 +12,7 @@ public sealed class SandboxSnapshot
     private readonly FrozenDictionary<string, SandboxRecord> _byId;
     private readonly FrozenDictionary<string, SandboxRecord>.AlternateLookup<ReadOnlySpan<char>> _byIdSpan;
     private readonly FrozenDictionary<string, Lease[]> _byIp;
+    private readonly FrozenDictionary<string, EgressPolicy> _egress;
     private readonly FrozenDictionary<string, Lease[]>.AlternateLookup<ReadOnlySpan<char>> _byIpSpan;
 
     /// <summary>Indexes <paramref name="sandboxes"/>.</summary>
@@ -23,6 +24,7 @@ public sealed class SandboxSnapshot
             .SelectMany(s => s.Addresses.Select(a => (Ip: Normalize(a.Ip), Lease: new Lease(a.ValidFrom.UtcTicks, a.ValidTo?.UtcTicks ?? long.MaxValue, s))))
             .GroupBy(x => x.Ip, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.Select(x => x.Lease).OrderBy(l => l.From).ToArray(), StringComparer.Ordinal);
+        _egress = list.ToFrozenDictionary(s => s.Id, s => EgressPolicy.Compile(s.AllowedEgress), StringComparer.Ordinal);
         _byIdSpan = _byId.GetAlternateLookup<ReadOnlySpan<char>>();
         _byIpSpan = _byIp.GetAlternateLookup<ReadOnlySpan<char>>();
     }
@@ -60,6 +62,9 @@ public sealed class SandboxSnapshot
 
         return null;
     }
+
+    /// <summary>The compiled allowed egress of <paramref name="sandbox"/> (built once per snapshot).</summary>
+    public EgressPolicy? EgressOf(SandboxRecord sandbox) => _egress.GetValueOrDefault(sandbox.Id);
 
     private static string Normalize(string ip) => IPAddress.TryParse(ip, out var parsed) ? parsed.ToString() : ip;
 

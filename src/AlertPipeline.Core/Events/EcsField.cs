@@ -107,6 +107,23 @@ public enum EcsField : byte
     SourceAddressClass,
     DestinationAddressClass,
 
+    // Fields of the Suricata, Zeek, Falco, Tetragon and DCGM formats.
+    TlsClientJa3,
+    TlsClientJa4,
+    TlsServerJa3s,
+    HttpRequestMethod,
+    HttpResponseStatusCode,
+    UserAgentOriginal,
+    LogLevel,
+    ContainerImageName,
+    OrchestratorType,
+    OrchestratorNamespace,
+    OrchestratorResourceName,
+    GpuMemoryFree,
+    DestinationNatIp,
+    DestinationNatPort,
+    DestinationEgressAllowed,
+
     /// <summary>Number of fields; not a field.</summary>
     Count,
 }

@@ -89,6 +89,21 @@ public static class EcsFields
         new(EcsField.ToolInput, "tool.input", FieldKind.Text),
         new(EcsField.SourceAddressClass, "source.address_class", FieldKind.Keyword, Enriched: true),
         new(EcsField.DestinationAddressClass, "destination.address_class", FieldKind.Keyword, Enriched: true),
+        new(EcsField.TlsClientJa3, "tls.client.ja3", FieldKind.Keyword),
+        new(EcsField.TlsClientJa4, "tls.client.ja4", FieldKind.Keyword),
+        new(EcsField.TlsServerJa3s, "tls.server.ja3s", FieldKind.Keyword),
+        new(EcsField.HttpRequestMethod, "http.request.method", FieldKind.Keyword),
+        new(EcsField.HttpResponseStatusCode, "http.response.status_code", FieldKind.Long),
+        new(EcsField.UserAgentOriginal, "user_agent.original", FieldKind.Keyword),
+        new(EcsField.LogLevel, "log.level", FieldKind.Keyword),
+        new(EcsField.ContainerImageName, "container.image.name", FieldKind.Keyword),
+        new(EcsField.OrchestratorType, "orchestrator.type", FieldKind.Keyword),
+        new(EcsField.OrchestratorNamespace, "orchestrator.namespace", FieldKind.Keyword),
+        new(EcsField.OrchestratorResourceName, "orchestrator.resource.name", FieldKind.Keyword),
+        new(EcsField.GpuMemoryFree, "gpu.memory.free", FieldKind.Long),
+        new(EcsField.DestinationNatIp, "destination.nat.ip", FieldKind.Ip),
+        new(EcsField.DestinationNatPort, "destination.nat.port", FieldKind.Long),
+        new(EcsField.DestinationEgressAllowed, "destination.egress_allowed", FieldKind.Keyword, Enriched: true),
     ];
 
     private static readonly FrozenDictionary<string, EcsField> ByName =

@@ -97,6 +97,13 @@ public sealed class EventBatch
         SetAt(_open, field, value);
     }
 
+    /// <summary>Removes a field of the open event (a parser that learns late that a value means something else).</summary>
+    public void Unset(EcsField field)
+    {
+        EnsureOpen();
+        _slots[(_open * FieldCount) + (int)field] = default;
+    }
+
     /// <summary>Sets a field of the open event to a number's invariant text.</summary>
     public void Set(EcsField field, long value)
     {
@@ -186,6 +193,9 @@ public sealed class EventBatch
     /// <summary>Records a rejected event or body; never throws, so a parser can always continue.</summary>
     public void Reject(SourcePosition position, string format, string reason, string detail, ReadOnlySpan<byte> input)
         => _rejects.Add(new RejectedEvent(position, format, reason, detail, RejectedEvent.ExcerptOf(input)));
+
+    /// <summary>Replaces reject <paramref name="index"/> (the ingestor adds the closest format's name to it).</summary>
+    public void ReplaceReject(int index, RejectedEvent reject) => _rejects[index] = reject;
 
     private void SetAt(int index, EcsField field, ReadOnlySpan<char> value)
     {

@@ -9,7 +9,8 @@ namespace AlertPipeline.Core.Events;
 /// <param name="Reason">A short, stable reason code such as <c>malformed-json</c>, used for counting.</param>
 /// <param name="Detail">Human-readable detail (never contains more than a bounded excerpt of the input).</param>
 /// <param name="Excerpt">The first bytes of the offending input, truncated, for diagnosis.</param>
-public sealed record RejectedEvent(SourcePosition Position, string Format, string Reason, string Detail, string Excerpt)
+/// <param name="FormatGuess">For a body no format could read: the format it resembled most, if any.</param>
+public sealed record RejectedEvent(SourcePosition Position, string Format, string Reason, string Detail, string Excerpt, string? FormatGuess = null)
 {
     /// <summary>Most bytes of input kept in <see cref="Excerpt"/>.</summary>
     public const int MaxExcerptBytes = 1024;

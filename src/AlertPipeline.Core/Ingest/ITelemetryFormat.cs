@@ -23,4 +23,10 @@ public interface ITelemetryFormat
     /// does not throw on bad input.
     /// </summary>
     void Parse(in TelemetryMessage message, EventBatch batch);
+
+    /// <summary>
+    /// How many of the format's distinctive member names <paramref name="body"/> carries (0: none). Used only to
+    /// name the closest format in the dead letter of a body no format could read.
+    /// </summary>
+    int Resemblance(ReadOnlySpan<byte> body) => 0;
 }

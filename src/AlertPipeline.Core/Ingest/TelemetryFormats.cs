@@ -12,6 +12,11 @@ public static class TelemetryFormats
     public static IReadOnlyList<ITelemetryFormat> All { get; } =
     [
         new AzureFirewallFormat(),
+        new SuricataEveFormat(),
+        new FalcoFormat(),
+        new ZeekFormat(),
+        new TetragonFormat(),
+        new DcgmFormat(),
         new EcsFormat(),
     ];
 }

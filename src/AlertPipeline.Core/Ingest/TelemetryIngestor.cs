@@ -1,4 +1,5 @@
 using AlertPipeline.Core.Events;
+using AlertPipeline.Core.Ingest.Formats;
 
 namespace AlertPipeline.Core.Ingest;
 
@@ -35,11 +36,61 @@ public sealed class TelemetryIngestor
         var format = Detect(body);
         if (format is null)
         {
+            var guess = ClosestFormat(body);
             batch.Reject(new SourcePosition(message.Stream, message.Sequence, 0), "unknown", "unknown-format",
-                "The body matches no supported telemetry format.", body);
+                guess is null ? "The body matches no supported telemetry format."
+                    : $"The body matches no supported telemetry format; it resembles {guess}.", body);
+            if (guess is not null)
+            {
+                var last = batch.Rejects.Count - 1;
+                batch.ReplaceReject(last, batch.Rejects[last] with { FormatGuess = guess });
+            }
+
             return;
         }
 
+        var rejectsBefore = batch.Rejects.Count;
         format.Parse(message, batch);
+        if (batch.Rejects.Count > rejectsBefore && format is EcsFormat)
+        {
+            NameClosestFormat(body, batch, rejectsBefore);
+        }
+    }
+
+    /// <summary>
+    /// The generic ECS format takes any JSON object, so a record of a known product that lost a member its own format
+    /// recognises it by lands there; its dead letter names the format it looked like.
+    /// </summary>
+    private void NameClosestFormat(ReadOnlySpan<byte> body, EventBatch batch, int from)
+    {
+        var guess = ClosestFormat(body);
+        if (guess is null)
+        {
+            return;
+        }
+
+        for (var i = from; i < batch.Rejects.Count; i++)
+        {
+            var reject = batch.Rejects[i];
+            batch.ReplaceReject(i, reject with { FormatGuess = guess, Detail = $"{reject.Detail} The body resembles {guess}." });
+        }
+    }
+
+    /// <summary>The format whose distinctive member names the body carries most (at least two), or null.</summary>
+    public string? ClosestFormat(ReadOnlySpan<byte> body)
+    {
+        string? best = null;
+        var bestScore = 1;
+        foreach (var format in _formats)
+        {
+            var score = format.Resemblance(body);
+            if (score > bestScore)
+            {
+                best = format.Name;
+                bestScore = score;
+            }
+        }
+
+        return best;
     }
 }

@@ -30,6 +30,7 @@ public abstract class SandboxInventoryContract
             new SandboxAddress("10.0.0.4", T0, T0.AddHours(6)),
             new SandboxAddress("fd00::4", T0.AddHours(6)),
         ],
+        AllowedEgress = ["10.0.5.0/24", "huggingface.co"],
     };
 
     /// <summary>Records compared by value, addresses included (the record's own equality compares the list by reference).</summary>

@@ -26,7 +26,7 @@ public abstract class DeadLetterStoreContract
     [Fact]
     public async Task Writes_every_field()
     {
-        var reject = Reject("sandbox-telemetry/3", 42, 7);
+        var reject = Reject("sandbox-telemetry/3", 42, 7) with { FormatGuess = "zeek" };
 
         await Store.WriteAsync([reject], CancellationToken.None);
 
@@ -113,7 +113,7 @@ public sealed class TableDeadLetterStoreTests(AzuriteFixture azurite) : DeadLett
         {
             rows.Add(new RejectedEvent(
                 new SourcePosition(e.GetString("Stream")!, e.GetInt64("Sequence")!.Value, e.GetInt32("Record")!.Value),
-                e.GetString("Format")!, e.GetString("Reason")!, e.GetString("Detail")!, e.GetString("Excerpt")!));
+                e.GetString("Format")!, e.GetString("Reason")!, e.GetString("Detail")!, e.GetString("Excerpt")!, e.GetString("FormatGuess")));
         }
 
         return rows;

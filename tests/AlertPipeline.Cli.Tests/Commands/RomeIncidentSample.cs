@@ -5,12 +5,13 @@ internal static class RomeIncidentSample
 {
     public static string Folder { get; } = Path.Combine(CliRun.RepoRoot, "samples", "rome-incident");
 
-    /// <summary><c>replay</c> of both telemetry files with the sample inventory, plus <paramref name="extra"/> arguments.</summary>
+    /// <summary><c>replay</c> of the three telemetry files with the sample inventory, plus <paramref name="extra"/> arguments.</summary>
     public static Task<CliRun> ReplayAsync(params string[] extra) => CliRun.RunAsync(
     [
         "replay",
         Path.Combine(Folder, "sandbox-telemetry.jsonl"),
         Path.Combine(Folder, "firewall.jsonl"),
+        Path.Combine(Folder, "sensors.jsonl"),
         "--inventory", Path.Combine(Folder, "inventory.json"),
         .. extra,
     ]);

@@ -25,5 +25,24 @@ internal static class IngestTestKit
     public static byte[] Sample(string relativePath)
         => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Ingest", "Formats", "Samples", relativePath));
 
+    /// <summary>Every field event <paramref name="index"/> carries, by ECS name (compared field by field, nothing extra).</summary>
+    public static SortedDictionary<string, string> Fields(this EventBatch batch, int index)
+    {
+        var fields = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var definition in EcsFields.All)
+        {
+            if (batch.Has(index, definition.Field))
+            {
+                fields[definition.Name] = new string(batch.Get(index, definition.Field));
+            }
+        }
+
+        return fields;
+    }
+
+    /// <summary>Asserts that event <paramref name="index"/> carries exactly <paramref name="expected"/>.</summary>
+    public static void AssertFields(this EventBatch batch, int index, IDictionary<string, string> expected)
+        => Assert.Equal(new SortedDictionary<string, string>(expected, StringComparer.Ordinal), batch.Fields(index));
+
     public static SourcePosition At(int record, long sequence = 7) => new(StreamName, sequence, record);
 }

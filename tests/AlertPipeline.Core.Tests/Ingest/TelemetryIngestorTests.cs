@@ -93,4 +93,74 @@ public sealed class TelemetryIngestorTests
         Assert.Equal(500, batch.Count);
         Assert.InRange(allocated, 0, 999);
     }
+
+    [Theory]
+    [InlineData("suricata", "suricata/eve.jsonl")]
+    [InlineData("falco", "falco/alerts.jsonl")]
+    [InlineData("zeek", "zeek/conn.jsonl")]
+    [InlineData("zeek", "zeek/dns.jsonl")]
+    [InlineData("zeek", "zeek/ssl.jsonl")]
+    [InlineData("tetragon", "tetragon/events.jsonl")]
+    [InlineData("dcgm", "dcgm/samples.jsonl")]
+    public void Ingesting_a_mapped_format_into_a_warm_batch_does_not_allocate_per_event(string format, string sample)
+    {
+        // Each sample line is one message, detected and parsed 500 times: a per-event allocation would show as kilobytes.
+        var lines = Encoding.UTF8.GetString(Sample(sample)).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(Encoding.UTF8.GetBytes).ToArray();
+        var bodies = Enumerable.Range(0, 500).Select(i => lines[i % lines.Length]).ToArray();
+        var batch = new EventBatch(500);
+        void IngestAll()
+        {
+            batch.Clear();
+            for (var i = 0; i < bodies.Length; i++)
+            {
+                Ingestor.Ingest(new TelemetryMessage(bodies[i], StreamName, i, DateTimeOffset.UnixEpoch), batch);
+            }
+        }
+
+        IngestAll();
+        IngestAll();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        IngestAll();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(500, batch.Count);
+        Assert.All(Enumerable.Range(0, batch.Count), i => Assert.Equal(format, batch.FormatOf(i)));
+        Assert.InRange(allocated, 0, 999);
+    }
+
+    [Theory]
+    [InlineData("{\"ts\":1763089961.5,\"id.orig_h\":\"10.0.0.1\",\"id.resp_h\":\"10.0.0.2\",\"proto\":\"tcp\"}", "zeek")]
+    [InlineData("{\"timestamp\":\"2025-11-14T03:14:53Z\",\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"10.0.0.2\",\"flow_id\":1}", "suricata")]
+    [InlineData("{\"rule\":\"Terminal shell in container\",\"output_fields\":{},\"hostname\":\"h\"}", "falco")]
+    [InlineData("{\"hello\":\"world\"}", null)]
+    public void A_record_no_format_reads_names_the_format_it_resembles(string body, string? expected)
+    {
+        var batch = new EventBatch(4);
+        Ingestor.Ingest(new TelemetryMessage(Encoding.UTF8.GetBytes(body), StreamName, 1, DateTimeOffset.UnixEpoch), batch);
+
+        Assert.Equal(0, batch.Count);
+        var reject = Assert.Single(batch.Rejects);
+        Assert.Equal(expected, reject.FormatGuess);
+        if (expected is not null)
+        {
+            Assert.Contains($"resembles {expected}", reject.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_mixed_batch_of_every_format_is_detected_per_body()
+    {
+        string[] samples = ["suricata/eve.jsonl", "falco/alerts.jsonl", "zeek/dns.jsonl", "tetragon/events.jsonl", "dcgm/samples.jsonl", "Ecs/sandbox-events.jsonl"];
+        var batch = new EventBatch(4);
+        var sequence = 0;
+        foreach (var sample in samples)
+        {
+            Ingestor.Ingest(new TelemetryMessage(Sample(sample), StreamName, sequence++, DateTimeOffset.UnixEpoch), batch);
+        }
+
+        Assert.Empty(batch.Rejects);
+        Assert.Equal(["suricata", "falco", "zeek", "tetragon", "dcgm", "ecs"],
+            Enumerable.Range(0, batch.Count).Select(batch.FormatOf).Distinct());
+    }
 }

@@ -19,6 +19,7 @@ public sealed class RomeIncidentTests
     private const string Escaped = "rl-env-7731";
     private const string SandboxStream = "sandbox-telemetry.jsonl";
     private const string FirewallStream = "firewall.jsonl";
+    private const string SensorsStream = "sensors.jsonl";
 
     private static readonly Lazy<Task<Replay>> Run = new(ReplayAsync);
 
@@ -58,7 +59,7 @@ public sealed class RomeIncidentTests
         var rejected = new List<RejectedEvent>();
         var accepted = new Dictionary<string, int>(StringComparer.Ordinal);
         var messages = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var stream in new[] { SandboxStream, FirewallStream })
+        foreach (var stream in new[] { SandboxStream, FirewallStream, SensorsStream })
         {
             var lines = await File.ReadAllLinesAsync(Path.Combine(dir, stream));
             var batch = new List<TelemetryMessage>();
@@ -131,6 +132,29 @@ public sealed class RomeIncidentTests
     }
 
     [Theory]
+    // Suricata's stratum alert knows only addresses (attributed by lease time); Falco and the DCGM sample name the
+    // pod, which is the sandbox's id. Each joins the alert its kind of evidence feeds.
+    [InlineData("stratum-port-connection.yml")]
+    [InlineData("coin-miner-process.yml")]
+    [InlineData("stratum-command-line.yml")]
+    [InlineData("gpu-miner-process.yml")]
+    public async Task SensorEventsFromSuricataFalcoAndDcgmJoinTheEscapedSandboxsAlerts(string ruleFile)
+    {
+        var replay = await Run.Value;
+        var alert = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile[ruleFile]);
+        Assert.Equal(Escaped, alert.SandboxId);
+        Assert.Contains(SensorsStream, alert.Cursors.Keys);
+    }
+
+    [Fact]
+    public async Task EachSensorLineIsReadByItsOwnFormat()
+    {
+        var replay = await Run.Value;
+        Assert.Equal(3, replay.AcceptedByStream[SensorsStream]);
+        Assert.Equal(3, replay.MessagesByStream[SensorsStream]);
+    }
+
+    [Theory]
     // Firewall records carry only addresses: these alerts prove 10.40.77.31 was attributed by lease time
     // (rl-env-7709 held it until 02:58).
     [InlineData("firewall-deny-mining-port.yml")]
@@ -152,9 +176,10 @@ public sealed class RomeIncidentTests
     {
         var replay = await Run.Value;
 
-        // 4 GPUs sampled every two minutes from 03:15:10 to 03:25:10 under the miner.
+        // 4 GPUs sampled every two minutes from 03:15:10 to 03:25:10 under the miner, plus the DCGM exporter's sample
+        // of GPU 2 at 03:15:40.
         var gpu = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile["gpu-miner-process.yml"]);
-        Assert.Equal(24, gpu.EventCount);
+        Assert.Equal(25, gpu.EventCount);
 
         // The firewall denied each of the miner's seven tries on port 3333.
         var denies = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile["firewall-deny-mining-port.yml"]);

@@ -18,17 +18,23 @@ public sealed class SandboxEnricher(SandboxSnapshot sandboxes) : IEnricher
         {
             sandbox = sandboxes.Find(batch.Get(index, EcsField.SandboxId));
         }
-        else if (batch.Has(index, EcsField.SourceIp))
+        else
         {
-            sandbox = sandboxes.FindByAddress(batch.Get(index, EcsField.SourceIp), batch.Timestamp(index).UtcTicks);
+            sandbox = batch.Has(index, EcsField.SourceIp)
+                ? sandboxes.FindByAddress(batch.Get(index, EcsField.SourceIp), batch.Timestamp(index).UtcTicks)
+                : null;
+
+            // Falco, Tetragon and DCGM name the pod rather than (or besides) an address: a sandbox's pod carries its
+            // inventory id as its name.
+            if (sandbox is null && batch.Has(index, EcsField.OrchestratorResourceName))
+            {
+                sandbox = sandboxes.Find(batch.Get(index, EcsField.OrchestratorResourceName));
+            }
+
             if (sandbox is not null)
             {
                 batch.Set(index, EcsField.SandboxId, sandbox.Id);
             }
-        }
-        else
-        {
-            return;
         }
 
         if (sandbox is null)

@@ -300,6 +300,16 @@ public sealed class AzureFirewallFormat : ITelemetryFormat
         SetProtocol(batch, m.Protocol);
         SetEndpoint(batch, m.SourceHost, m.SourcePort, source: true);
         SetEndpoint(batch, m.DestinationHost, m.DestinationPort, source: false);
+        if (JsonValues.LooksLikeIp(m.TranslatedHost))
+        {
+            batch.Set(EcsField.DestinationNatIp, m.TranslatedHost);
+        }
+
+        if (JsonValues.IsPort(m.TranslatedPort))
+        {
+            batch.Set(EcsField.DestinationNatPort, m.TranslatedPort);
+        }
+
         SetIfAny(batch, EcsField.UrlOriginal, m.Url);
         SetAction(batch, m.Action);
         SetIfAny(batch, EcsField.RuleRuleset, m.Policy);
@@ -604,6 +614,11 @@ public sealed class AzureFirewallFormat : ITelemetryFormat
             case "ServerIp":
             case "ResolverIp": return (Target)EcsField.DestinationIp;
             case "ServerPort": return (Target)EcsField.DestinationPort;
+            case "TranslatedIp": return (Target)EcsField.DestinationNatIp;
+            case "TranslatedPort": return (Target)EcsField.DestinationNatPort;
+
+            // A flow trace's TCP flag (SYN, SYN-ACK, FIN, FIN-ACK, RST, INVALID) is what happened to the connection.
+            case "Flag": return category == Category.FlowTrace ? Target.Action : Target.Ignore;
             case "Fqdn":
                 // A resolve failure's Fqdn is the name that failed to resolve, not a connection target.
                 return category is Category.FqdnResolveFailure or Category.InternalFqdnResolutionFailure
@@ -629,6 +644,8 @@ public sealed class AzureFirewallFormat : ITelemetryFormat
         LegacyNetworkRule,
         LegacyApplicationRule,
         LegacyDnsProxy,
+        FlowTrace,
+        FatFlow,
     }
 
     // Indexed by Category; names exactly as Azure writes them.
@@ -646,6 +663,8 @@ public sealed class AzureFirewallFormat : ITelemetryFormat
         "AzureFirewallNetworkRule",
         "AzureFirewallApplicationRule",
         "AzureFirewallDnsProxy",
+        "AZFWFlowTrace",
+        "AZFWFatFlow",
     ];
 
     // Precomputed so no record lower-cases its category.

@@ -79,6 +79,22 @@ internal static class JsonValues
         }
     }
 
+    /// <summary>Copies the current string token's unescaped UTF-8 into <paramref name="target"/>; false on invalid UTF-8.</summary>
+    public static bool TryCopyUtf8(ref Utf8JsonReader reader, scoped Span<byte> target, out int written)
+    {
+        try
+        {
+            written = reader.CopyString(target);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // An invalid escape or invalid UTF-8 in a time string must reject the record, not escape the batch.
+            written = 0;
+            return false;
+        }
+    }
+
     /// <summary>The length to keep of <paramref name="written"/> chars, cut to <paramref name="maxChars"/> without splitting a surrogate pair.</summary>
     public static int Cut(ReadOnlySpan<char> text, int written, int maxChars)
     {
@@ -119,7 +135,11 @@ internal static class JsonValues
         }
 
         Span<byte> raw = stackalloc byte[MaxTimestampBytes];
-        var length = reader.CopyString(raw);
+        if (!TryCopyUtf8(ref reader, raw, out var length))
+        {
+            return false;
+        }
+
         if (HasOffset(raw[..length]))
         {
             if (!reader.TryGetDateTimeOffset(out value))

@@ -69,4 +69,41 @@ public sealed class SandboxEnricherTests
         Assert.Equal("old-sbx", batch.Get(0, EcsField.SandboxId).ToString());
         Assert.Equal("eval", batch.Get(0, EcsField.SandboxTeam).ToString());
     }
+
+    [Theory]
+    [InlineData(null, "rl-env-7731")]
+    [InlineData("10.40.99.99", "rl-env-7731")]
+    [InlineData("10.40.77.31", "rl-env-7731")]
+    public void An_event_that_names_a_pod_is_attributed_by_it_when_its_address_says_nothing(string? sourceIp, string expected)
+    {
+        var batch = new EventBatch();
+        batch.BeginEvent(new SourcePosition("s", 0, 0), "falco");
+        batch.Set(EcsField.OrchestratorResourceName, "rl-env-7731");
+        if (sourceIp is not null)
+        {
+            batch.Set(EcsField.SourceIp, sourceIp);
+        }
+
+        batch.SetTimestamp(Incident);
+        batch.CommitEvent();
+
+        new SandboxEnricher(Inventory).Enrich(batch, 0);
+
+        Assert.Equal(expected, batch.GetString(0, EcsField.SandboxId));
+        Assert.Equal("RL lead", batch.GetString(0, EcsField.SandboxOwner));
+    }
+
+    [Fact]
+    public void A_pod_that_is_no_sandbox_stays_unattributed()
+    {
+        var batch = new EventBatch();
+        batch.BeginEvent(new SourcePosition("s", 0, 0), "falco");
+        batch.Set(EcsField.OrchestratorResourceName, "kube-proxy-x1");
+        batch.SetTimestamp(Incident);
+        batch.CommitEvent();
+
+        new SandboxEnricher(Inventory).Enrich(batch, 0);
+
+        Assert.False(batch.Has(0, EcsField.SandboxId));
+    }
 }

@@ -128,6 +128,8 @@ public sealed class AzureFirewallFormatTests
         Assert.Equal("connection", batch.Value(4, EcsField.EventType));
         Assert.Equal("203.0.113.10", batch.Value(4, EcsField.DestinationIp));
         Assert.Equal("ssh-in", batch.Value(4, EcsField.RuleName));
+        Assert.Equal("10.0.1.5", batch.Value(4, EcsField.DestinationNatIp));
+        Assert.Equal("22", batch.Value(4, EcsField.DestinationNatPort));
 
         Assert.Equal("azure.firewall.azfwdnsquery", batch.Value(5, EcsField.EventDataset));
         Assert.Equal("exfil.example-bad.test", batch.Value(5, EcsField.DnsQuestionName));
@@ -179,6 +181,8 @@ public sealed class AzureFirewallFormatTests
         Assert.Equal("deny", batch.Value(2, EcsField.EventAction));
 
         Assert.Equal("dnat", batch.Value(3, EcsField.EventAction));
+        Assert.Equal("10.0.1.5", batch.Value(3, EcsField.DestinationNatIp));
+        Assert.Equal("22", batch.Value(3, EcsField.DestinationNatPort));
         Assert.Equal("connection", batch.Value(3, EcsField.EventType));
         Assert.Equal("198.51.100.20", batch.Value(3, EcsField.SourceIp));
         Assert.Equal("203.0.113.10", batch.Value(3, EcsField.DestinationIp));
@@ -242,7 +246,7 @@ public sealed class AzureFirewallFormatTests
     {
         var body = $$$"""
             {"records":[
-              {"category":"AZFWFlowTrace","time":"2025-11-14T03:20:00Z","resourceId":"{{{ResourceId}}}","properties":{}},
+              {"category":"AZFWNetworkRuleAggregation","time":"2025-11-14T03:20:00Z","resourceId":"{{{ResourceId}}}","properties":{}},
               {"category":"AZFWNetworkRule","resourceId":"{{{ResourceId}}}","properties":{"Protocol":"TCP"}},
               {"category":"AZFWNetworkRule","time":"last tuesday","resourceId":"{{{ResourceId}}}","properties":{"Protocol":"TCP"}},
               {"category":"AzureFirewallNetworkRule","time":"2025-11-14T03:20:00Z","resourceId":"{{{ResourceId}}}","properties":{"msg":"something else entirely"}},
@@ -264,7 +268,7 @@ public sealed class AzureFirewallFormatTests
              ("not-an-object", 5), ("unknown-category", 6), ("missing-properties", 7)],
             batch.Rejects.Select(r => (r.Reason, r.Position.Record)));
         Assert.All(batch.Rejects, r => Assert.Equal("azure-firewall", r.Format));
-        Assert.Contains("AZFWFlowTrace", batch.Rejects[0].Excerpt);
+        Assert.Contains("AZFWNetworkRuleAggregation", batch.Rejects[0].Excerpt);
     }
 
     [Fact]
@@ -344,5 +348,29 @@ public sealed class AzureFirewallFormatTests
 
         Assert.Equal(0, batch.Count);
         Assert.Equal("malformed-json", Assert.Single(batch.Rejects).Reason);
+    }
+
+    [Fact]
+    public void Flow_trace_and_fat_flow_records_keep_their_endpoints()
+    {
+        var body = "{\"records\":["
+            + "{\"category\":\"AZFWFlowTrace\",\"time\":\"2025-11-14T03:12:41.2000000Z\",\"resourceId\":\"" + ResourceId + "\",\"properties\":"
+            + "{\"SourceIp\":\"10.40.77.31\",\"SourcePort\":43122,\"DestinationIp\":\"203.0.113.66\",\"DestinationPort\":22,\"Protocol\":\"TCP\",\"Flag\":\"SYN-ACK\"}},"
+            + "{\"category\":\"AZFWFatFlow\",\"time\":\"2025-11-14T03:20:00.0000000Z\",\"resourceId\":\"" + ResourceId + "\",\"properties\":"
+            + "{\"SourceIp\":\"10.40.77.31\",\"SourcePort\":43122,\"DestinationIp\":\"203.0.113.66\",\"DestinationPort\":22,\"Protocol\":\"TCP\",\"FlowRate\":412.5}}"
+            + "]}";
+        var batch = Parse(Format, body);
+
+        Assert.Empty(batch.Rejects);
+        Assert.Equal("azure.firewall.azfwflowtrace", batch.Value(0, EcsField.EventDataset));
+        Assert.Equal("syn-ack", batch.Value(0, EcsField.EventAction));
+        Assert.Equal("connection", batch.Value(0, EcsField.EventType));
+        Assert.Equal("tcp", batch.Value(0, EcsField.NetworkTransport));
+        Assert.Equal("203.0.113.66", batch.Value(0, EcsField.DestinationIp));
+        Assert.Equal("azure.firewall.azfwfatflow", batch.Value(1, EcsField.EventDataset));
+        Assert.Equal("10.40.77.31", batch.Value(1, EcsField.SourceIp));
+        Assert.Equal("22", batch.Value(1, EcsField.DestinationPort));
+        Assert.Equal("connection", batch.Value(1, EcsField.EventType));
+        Assert.False(batch.Has(1, EcsField.EventAction));
     }
 }
