@@ -86,9 +86,7 @@ public sealed class TelemetryIngestorTests
 
         IngestAll();
         IngestAll();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        IngestAll();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var allocated = LeastAllocatedOfThreeRuns(IngestAll);
 
         Assert.Equal(500, batch.Count);
         Assert.InRange(allocated, 0, 999);
@@ -120,9 +118,7 @@ public sealed class TelemetryIngestorTests
 
         IngestAll();
         IngestAll();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        IngestAll();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var allocated = LeastAllocatedOfThreeRuns(IngestAll);
 
         Assert.Equal(500, batch.Count);
         Assert.All(Enumerable.Range(0, batch.Count), i => Assert.Equal(format, batch.FormatOf(i)));
@@ -162,5 +158,23 @@ public sealed class TelemetryIngestorTests
         Assert.Empty(batch.Rejects);
         Assert.Equal(["suricata", "falco", "zeek", "tetragon", "dcgm", "ecs"],
             Enumerable.Range(0, batch.Count).Select(batch.FormatOf).Distinct());
+    }
+
+    /// <summary>
+    /// Bytes this thread allocated in the least costly of three runs of <paramref name="run"/>: the runtime itself can
+    /// allocate once on the thread while the whole suite runs in parallel (tiered re-compilation), while an
+    /// allocation per event shows in every run as kilobytes.
+    /// </summary>
+    private static long LeastAllocatedOfThreeRuns(Action run)
+    {
+        var least = long.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            run();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        return least;
     }
 }
