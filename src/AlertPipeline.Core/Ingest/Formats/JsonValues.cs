@@ -11,6 +11,48 @@ namespace AlertPipeline.Core.Ingest.Formats;
 internal static class JsonValues
 {
     /// <summary>
+    /// How a message body holds its records, decided once for every JSON format: one array, JSON lines (each line a
+    /// whole object, or a malformed one that line mode isolates), or a sequence of pretty-printed objects.
+    /// <paramref name="json"/> is the body after any BOM.
+    /// </summary>
+    public static JsonBodyShape ShapeOf(ReadOnlySpan<byte> body, int maxDepth, out ReadOnlySpan<byte> json)
+    {
+        json = body[(body.StartsWith("\uFEFF"u8) ? 3 : 0)..];
+        var start = SkipWhitespace(body, 0);
+        if (start >= body.Length)
+        {
+            return JsonBodyShape.Empty;
+        }
+
+        return body[start] switch
+        {
+            (byte)'[' => JsonBodyShape.Array,
+            (byte)'{' => FirstLineHoldsObject(body[start..], maxDepth) ? JsonBodyShape.Lines : JsonBodyShape.Sequence,
+            _ => JsonBodyShape.NotJson,
+        };
+    }
+
+    /// <summary>True when the first line is a complete JSON value or is malformed; false when the object continues.</summary>
+    private static bool FirstLineHoldsObject(ReadOnlySpan<byte> body, int maxDepth)
+    {
+        var newline = body.IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            return true;
+        }
+
+        var reader = new Utf8JsonReader(body[..newline], isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { MaxDepth = maxDepth }));
+        try
+        {
+            return reader.Read() && reader.TrySkip() && reader.TokenType == JsonTokenType.EndObject;
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Longest value kept for one field; longer values are cut. Bounded so one hostile field cannot grow the arena
     /// without limit, and cut rather than rejected so a padded command line still reaches detection.
     /// </summary>
@@ -218,4 +260,23 @@ internal static class JsonValues
 
         return true;
     }
+}
+
+/// <summary>How a JSON message body holds its records (<see cref="JsonValues.ShapeOf"/>).</summary>
+internal enum JsonBodyShape
+{
+    /// <summary>Only whitespace.</summary>
+    Empty,
+
+    /// <summary>Neither an object nor an array.</summary>
+    NotJson,
+
+    /// <summary>One JSON array of records.</summary>
+    Array,
+
+    /// <summary>JSON lines: one record per line.</summary>
+    Lines,
+
+    /// <summary>Objects that span lines, one after another.</summary>
+    Sequence,
 }

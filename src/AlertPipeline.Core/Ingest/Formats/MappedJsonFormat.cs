@@ -115,47 +115,23 @@ public abstract class MappedJsonFormat : ITelemetryFormat
     public void Parse(in TelemetryMessage message, EventBatch batch)
     {
         var body = message.Body.Span;
-        var start = JsonValues.SkipWhitespace(body, 0);
-        if (start >= body.Length)
+        switch (JsonValues.ShapeOf(body, MaxDepth, out var json))
         {
-            batch.Reject(Position(message, 0), Name, "empty-body", "The body holds no JSON.", body);
-            return;
-        }
-
-        var json = body[(body.StartsWith("\uFEFF"u8) ? 3 : 0)..];
-        switch (body[start])
-        {
-            case (byte)'[':
+            case JsonBodyShape.Empty:
+                batch.Reject(Position(message, 0), Name, "empty-body", "The body holds no JSON.", body);
+                break;
+            case JsonBodyShape.Array:
                 ParseSequence(json, message, batch, isArray: true);
                 break;
-            case (byte)'{' when FirstLineIsWhole(body[start..]):
+            case JsonBodyShape.Lines:
                 ParseLines(json, message, batch);
                 break;
-            case (byte)'{':
+            case JsonBodyShape.Sequence:
                 ParseSequence(json, message, batch, isArray: false);
                 break;
             default:
                 batch.Reject(Position(message, 0), Name, "not-an-object", "The body is neither a JSON object nor an array.", body);
                 break;
-        }
-    }
-
-    private static bool FirstLineIsWhole(ReadOnlySpan<byte> body)
-    {
-        var newline = body.IndexOf((byte)'\n');
-        if (newline < 0)
-        {
-            return true;
-        }
-
-        var reader = new Utf8JsonReader(body[..newline], isFinalBlock: false, new JsonReaderState(SingleValue));
-        try
-        {
-            return reader.Read() && reader.TrySkip() && reader.TokenType == JsonTokenType.EndObject;
-        }
-        catch (JsonException)
-        {
-            return true;
         }
     }
 

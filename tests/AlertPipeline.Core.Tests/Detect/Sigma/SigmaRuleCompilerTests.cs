@@ -174,17 +174,24 @@ public sealed class SigmaRuleCompilerTests
             Assert.True(rule.Matches(batch, 0));
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var hits = 0;
-        for (var i = 0; i < 1000; i++)
+        // The least of three runs: the runtime's own bookkeeping (on-stack replacement, tiered re-compilation while the
+        // suite runs in parallel) may account some bytes once, while an allocation per evaluation shows in every run.
+        var least = long.MaxValue;
+        for (var run = 0; run < 3; run++)
         {
-            hits += rule.Matches(batch, 0) ? 1 : 0;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var hits = 0;
+            for (var i = 0; i < 1000; i++)
+            {
+                hits += rule.Matches(batch, 0) ? 1 : 0;
+            }
+
+            Assert.Equal(1000, hits);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(1000, hits);
-        // Under one byte per evaluation: nothing is allocated per event (the runtime's own loop bookkeeping,
-        // e.g. on-stack replacement of this test method, may account a few hundred bytes once).
-        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 999);
+        // Under one byte per evaluation: nothing is allocated per event.
+        Assert.InRange(least, 0, 999);
     }
 
     [Fact]
