@@ -9,151 +9,31 @@ namespace AlertPipeline.Core.Ingest.Formats;
 /// Fields missing from <see cref="EcsFields"/> and enrichment-only fields are ignored; for an array value the first
 /// non-null scalar is kept; <c>@timestamp</c> (ISO-8601) is required. See <c>docs/telemetry-schema.md</c>.
 /// </summary>
-public sealed class EcsFormat : ITelemetryFormat
+public sealed class EcsFormat : JsonRecordsFormat
 {
     // Known names are at most ~30 chars; longer paths can only be unknown fields, which are skipped.
     private const int MaxPathChars = 128;
 
     // Real events nest 3-4 levels; a low limit bounds recursion against hostile bodies.
-    private const int MaxDepth = 32;
 
-    private static readonly JsonReaderOptions SingleValue = new() { MaxDepth = MaxDepth };
-    private static readonly JsonReaderOptions MultipleValues = new() { MaxDepth = MaxDepth, AllowMultipleValues = true };
 
     /// <inheritdoc />
-    public string Name => "ecs";
+    public override string Name => "ecs";
 
     /// <inheritdoc />
-    public bool CanParse(ReadOnlySpan<byte> body)
+    public override bool CanParse(ReadOnlySpan<byte> body)
     {
         var i = JsonValues.SkipWhitespace(body, 0);
         return i < body.Length && body[i] is (byte)'{' or (byte)'[';
-    }
-
-    /// <inheritdoc />
-    public void Parse(in TelemetryMessage message, EventBatch batch)
-    {
-        var body = message.Body.Span;
-        switch (JsonValues.ShapeOf(body, MaxDepth, out var json))
-        {
-            case JsonBodyShape.Empty:
-                batch.Reject(Position(message, 0), Name, "empty-body", "The body holds no JSON.", body);
-                break;
-            case JsonBodyShape.Array:
-                ParseSequence(json, message, batch, isArray: true);
-                break;
-            case JsonBodyShape.Lines:
-                ParseLines(json, message, batch);
-                break;
-            case JsonBodyShape.Sequence:
-                ParseSequence(json, message, batch, isArray: false);
-                break;
-            default:
-                batch.Reject(Position(message, 0), Name, "not-an-object", "The body is neither a JSON object nor an array.", body);
-                break;
-        }
-    }
-
-    /// <summary>JSON lines: each non-blank line is one record with its own reader, so a bad line costs only itself.</summary>
-    private void ParseLines(ReadOnlySpan<byte> body, in TelemetryMessage message, EventBatch batch)
-    {
-        var record = 0;
-        var offset = 0;
-        while (offset < body.Length)
-        {
-            var newline = body[offset..].IndexOf((byte)'\n');
-            var end = newline < 0 ? body.Length : offset + newline;
-            var line = body[offset..end];
-            offset = end + 1;
-            if (JsonValues.SkipWhitespace(line, 0) >= line.Length)
-            {
-                continue;
-            }
-
-            ParseLine(line, message, batch, record++);
-        }
-    }
-
-    private void ParseLine(ReadOnlySpan<byte> line, in TelemetryMessage message, EventBatch batch, int record)
-    {
-        var reader = new Utf8JsonReader(line, isFinalBlock: true, new JsonReaderState(SingleValue));
-        try
-        {
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                batch.Reject(Position(message, record), Name, "not-an-object", "The line is not a JSON object.", line);
-                return;
-            }
-
-            ParseRecord(ref reader, line, message, batch, record, requireEnd: true);
-        }
-        catch (JsonException ex)
-        {
-            batch.Reject(Position(message, record), Name, "malformed-json", $"Line is not valid JSON: {ex.Message}", line);
-        }
-    }
-
-    /// <summary>
-    /// An array of objects, or a sequence of (pretty-printed) objects. One reader spans the body, so a syntax error
-    /// leaves no safe place to resume: the rest of the body is rejected as one record.
-    /// </summary>
-    private void ParseSequence(ReadOnlySpan<byte> body, in TelemetryMessage message, EventBatch batch, bool isArray)
-    {
-        var reader = new Utf8JsonReader(body, isFinalBlock: true, new JsonReaderState(isArray ? SingleValue : MultipleValues));
-        var record = 0;
-        var recordStart = 0;
-        try
-        {
-            if (isArray)
-            {
-                reader.Read();
-            }
-
-            while (reader.Read())
-            {
-                if (isArray && reader.TokenType == JsonTokenType.EndArray)
-                {
-                    // Anything but whitespace after the array is a syntax error, raised by the next Read.
-                    reader.Read();
-                    return;
-                }
-
-                recordStart = (int)reader.TokenStartIndex;
-                if (reader.TokenType == JsonTokenType.StartObject)
-                {
-                    ParseRecord(ref reader, body, message, batch, record, requireEnd: false);
-                }
-                else
-                {
-                    reader.Skip();
-                    batch.Reject(Position(message, record), Name, "not-an-object", "The element is not a JSON object.",
-                        body[recordStart..(int)reader.BytesConsumed]);
-                }
-
-                record++;
-            }
-
-            if (isArray)
-            {
-                throw new JsonException("The array is not closed.");
-            }
-        }
-        catch (JsonException ex)
-        {
-            batch.Reject(Position(message, record), Name, "malformed-json",
-                $"Syntax error after {record} records; the rest of the body is skipped: {ex.Message}", body[recordStart..]);
-        }
     }
 
     /// <summary>
     /// Reads one object (the reader is on its StartObject) into a new event, then commits it or rejects it.
     /// Syntax errors propagate as <see cref="JsonException"/> after the event is rolled back.
     /// </summary>
-    private void ParseRecord(ref Utf8JsonReader reader, ReadOnlySpan<byte> buffer, in TelemetryMessage message, EventBatch batch, int record, bool requireEnd)
+    private protected override void ParseRecord(ref Utf8JsonReader reader, ReadOnlySpan<byte> buffer, SourcePosition position, EventBatch batch, bool requireEnd)
     {
         var start = (int)reader.TokenStartIndex;
-        var position = Position(message, record);
         batch.BeginEvent(position, Name);
         var state = default(RecordState);
         Span<char> path = stackalloc char[MaxPathChars];
@@ -305,7 +185,6 @@ public sealed class EcsFormat : ITelemetryFormat
         }
     }
 
-    private static SourcePosition Position(in TelemetryMessage message, int record) => new(message.Stream, message.Sequence, record);
 
     private struct RecordState
     {

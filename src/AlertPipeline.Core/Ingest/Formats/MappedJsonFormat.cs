@@ -13,38 +13,35 @@ namespace AlertPipeline.Core.Ingest.Formats;
 /// dotted keys alike, the first element of an array standing for the array) and looked up in the format's frozen
 /// path table. The format only declares that table, how it recognises a body, and what it adds per record.
 /// </summary>
-public abstract class MappedJsonFormat : ITelemetryFormat
+public abstract class MappedJsonFormat : JsonRecordsFormat
 {
     // Every mapped path is shorter; longer paths can only be unknown members, which are skipped.
     private const int MaxPathChars = 128;
 
-    // Real records nest 5-6 levels (Tetragon); the limit bounds recursion against hostile bodies.
-    private const int MaxDepth = 32;
 
     // Recognition looks at most this far into a body (the first record of a pretty-printed body or an array).
     private const int DetectionWindowBytes = 64 * 1024;
 
-    private static readonly JsonReaderOptions SingleValue = new() { MaxDepth = MaxDepth };
-    private static readonly JsonReaderOptions MultipleValues = new() { MaxDepth = MaxDepth, AllowMultipleValues = true };
 
     private readonly FrozenDictionary<string, MapTarget>.AlternateLookup<ReadOnlySpan<char>> _paths;
     private readonly byte[][] _signature;
+    private readonly string _name;
 
     private protected MappedJsonFormat(string name, IEnumerable<KeyValuePair<string, MapTarget>> paths, params string[] signatureKeys)
     {
-        Name = name;
+        _name = name;
         _paths = paths.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _signature = [.. signatureKeys.Select(k => System.Text.Encoding.UTF8.GetBytes("\"" + k + "\""))];
     }
 
     /// <inheritdoc />
-    public string Name { get; }
+    public override string Name => _name;
 
     /// <inheritdoc />
-    public abstract bool CanParse(ReadOnlySpan<byte> body);
+    public abstract override bool CanParse(ReadOnlySpan<byte> body);
 
     /// <inheritdoc />
-    public int Resemblance(ReadOnlySpan<byte> body)
+    public override int Resemblance(ReadOnlySpan<byte> body)
     {
         var window = DetectionWindow(body);
         var score = 0;
@@ -112,113 +109,7 @@ public abstract class MappedJsonFormat : ITelemetryFormat
     private protected abstract string? Complete(EventBatch batch, ref MappedRecord record);
 
     /// <inheritdoc />
-    public void Parse(in TelemetryMessage message, EventBatch batch)
-    {
-        var body = message.Body.Span;
-        switch (JsonValues.ShapeOf(body, MaxDepth, out var json))
-        {
-            case JsonBodyShape.Empty:
-                batch.Reject(Position(message, 0), Name, "empty-body", "The body holds no JSON.", body);
-                break;
-            case JsonBodyShape.Array:
-                ParseSequence(json, message, batch, isArray: true);
-                break;
-            case JsonBodyShape.Lines:
-                ParseLines(json, message, batch);
-                break;
-            case JsonBodyShape.Sequence:
-                ParseSequence(json, message, batch, isArray: false);
-                break;
-            default:
-                batch.Reject(Position(message, 0), Name, "not-an-object", "The body is neither a JSON object nor an array.", body);
-                break;
-        }
-    }
-
-    private void ParseLines(ReadOnlySpan<byte> body, in TelemetryMessage message, EventBatch batch)
-    {
-        var record = 0;
-        var offset = 0;
-        while (offset < body.Length)
-        {
-            var newline = body[offset..].IndexOf((byte)'\n');
-            var end = newline < 0 ? body.Length : offset + newline;
-            var line = body[offset..end];
-            offset = end + 1;
-            if (JsonValues.SkipWhitespace(line, 0) >= line.Length)
-            {
-                continue;
-            }
-
-            var position = Position(message, record++);
-            var reader = new Utf8JsonReader(line, isFinalBlock: true, new JsonReaderState(SingleValue));
-            try
-            {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    batch.Reject(position, Name, "not-an-object", "The line is not a JSON object.", line);
-                    continue;
-                }
-
-                ParseRecord(ref reader, line, position, batch, requireEnd: true);
-            }
-            catch (JsonException ex)
-            {
-                batch.Reject(position, Name, "malformed-json", $"Line is not valid JSON: {ex.Message}", line);
-            }
-        }
-    }
-
-    /// <summary>An array or a sequence of pretty-printed objects: after a syntax error the rest of the body is one reject.</summary>
-    private void ParseSequence(ReadOnlySpan<byte> body, in TelemetryMessage message, EventBatch batch, bool isArray)
-    {
-        var reader = new Utf8JsonReader(body, isFinalBlock: true, new JsonReaderState(isArray ? SingleValue : MultipleValues));
-        var record = 0;
-        var recordStart = 0;
-        try
-        {
-            if (isArray)
-            {
-                reader.Read();
-            }
-
-            while (reader.Read())
-            {
-                if (isArray && reader.TokenType == JsonTokenType.EndArray)
-                {
-                    reader.Read();
-                    return;
-                }
-
-                recordStart = (int)reader.TokenStartIndex;
-                if (reader.TokenType == JsonTokenType.StartObject)
-                {
-                    ParseRecord(ref reader, body, Position(message, record), batch, requireEnd: false);
-                }
-                else
-                {
-                    reader.Skip();
-                    batch.Reject(Position(message, record), Name, "not-an-object", "The element is not a JSON object.",
-                        body[recordStart..(int)reader.BytesConsumed]);
-                }
-
-                record++;
-            }
-
-            if (isArray)
-            {
-                throw new JsonException("The array is not closed.");
-            }
-        }
-        catch (JsonException ex)
-        {
-            batch.Reject(Position(message, record), Name, "malformed-json",
-                $"Syntax error after {record} records; the rest of the body is skipped: {ex.Message}", body[recordStart..]);
-        }
-    }
-
-    private void ParseRecord(ref Utf8JsonReader reader, ReadOnlySpan<byte> buffer, SourcePosition position, EventBatch batch, bool requireEnd)
+    private protected override void ParseRecord(ref Utf8JsonReader reader, ReadOnlySpan<byte> buffer, SourcePosition position, EventBatch batch, bool requireEnd)
     {
         var start = (int)reader.TokenStartIndex;
         batch.BeginEvent(position, Name);
@@ -549,7 +440,6 @@ public abstract class MappedJsonFormat : ITelemetryFormat
         return Utf8Parser.TryParse(o, out value, out var consumed, 'O') && consumed == o.Length && value.UtcTicks != 0;
     }
 
-    private static SourcePosition Position(in TelemetryMessage message, int record) => new(message.Stream, message.Sequence, record);
 
     /// <summary>Table-building shorthand for the formats.</summary>
     private protected static KeyValuePair<string, MapTarget> Map(string path, EcsField field) => new(path, new(MapAction.Field, field));
