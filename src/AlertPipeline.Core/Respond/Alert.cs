@@ -63,11 +63,36 @@ public sealed class Alert
     /// <summary>When the alert was last written.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>Where a human has taken the alert: open until acknowledged, dismissed or resolved.</summary>
+    public AlertStatus Status { get; set; } = AlertStatus.Open;
+
+    /// <summary>Who last changed <see cref="Status"/> (an approver's name from a signed link, or an operator); null while open.</summary>
+    public string? StatusBy { get; set; }
+
+    /// <summary>When <see cref="Status"/> last changed; null while open.</summary>
+    public DateTimeOffset? StatusAt { get; set; }
+
     /// <summary>The store's concurrency token; null until stored.</summary>
     public string? ETag { get; set; }
 
     /// <summary>The action record of <paramref name="channel"/>, or null.</summary>
     public ActionRecord? ActionFor(string channel) => Actions.Find(a => a.Channel == channel);
+}
+
+/// <summary>Where a human has taken an alert.</summary>
+public enum AlertStatus
+{
+    /// <summary>Nobody has acted on it yet: escalation may re-notify.</summary>
+    Open,
+
+    /// <summary>A human has seen it and owns it.</summary>
+    Acknowledged,
+
+    /// <summary>A human judged it a false positive; a pending shutdown approval is void.</summary>
+    Dismissed,
+
+    /// <summary>Handled and closed.</summary>
+    Resolved,
 }
 
 /// <summary>A position in a source stream, ordered by sequence then record.</summary>
@@ -101,6 +126,12 @@ public enum ActionStatus
 
     /// <summary>Held back by the channel's rate cap (an alert flood); counted, not sent.</summary>
     Suppressed,
+
+    /// <summary>
+    /// A command a guardrail or the response policy holds for a human: nothing was sent; an approval sends it, a
+    /// dismissal voids it.
+    /// </summary>
+    AwaitingApproval,
 }
 
 /// <summary>What happened on one channel for an alert.</summary>
@@ -140,6 +171,6 @@ public sealed class ActionRecord
     public string IdempotencyKey(string alertId) => alertId + ":" + Channel;
 
     /// <summary>True once no further attempt should be made.</summary>
-    public bool IsSettled(int maxAttempts) => Status is ActionStatus.Sent or ActionStatus.DryRun or ActionStatus.Skipped or ActionStatus.Printed or ActionStatus.Suppressed
+    public bool IsSettled(int maxAttempts) => Status is ActionStatus.Sent or ActionStatus.DryRun or ActionStatus.Skipped or ActionStatus.Printed or ActionStatus.Suppressed or ActionStatus.AwaitingApproval
         || (Status == ActionStatus.Failed && (GaveUp || Attempts >= maxAttempts));
 }

@@ -68,7 +68,7 @@ public sealed class AlertFloodTests
         Assert.Equal(10, teams.Sent.Count);
         Assert.Equal(5, commands.Messages.Count);
         Assert.Equal(Sandboxes - 10, stored.Count(a => a.ActionFor("email")!.Status == ActionStatus.Suppressed));
-        Assert.Equal(Sandboxes - 5, stored.Count(a => a.ActionFor("shutdown")!.Status == ActionStatus.Skipped
+        Assert.Equal(Sandboxes - 5, stored.Count(a => a.ActionFor("shutdown")!.Status == ActionStatus.AwaitingApproval
             && a.ActionFor("shutdown")!.Detail!.Contains("awaiting a human", StringComparison.Ordinal)));
     }
 }

@@ -17,6 +17,9 @@ public readonly record struct ChannelResult(ActionStatus Status, string? Detail)
     /// <summary>Attempted and failed; may be retried.</summary>
     public static ChannelResult Failed(string detail) => new(ActionStatus.Failed, detail);
 
+    /// <summary>Held for a human's approval (a command past the fleet cap, or a policy that asks for approval).</summary>
+    public static ChannelResult AwaitingApproval(string detail) => new(ActionStatus.AwaitingApproval, detail);
+
     /// <summary>Deliberately not done.</summary>
     public static ChannelResult Skipped(string detail) => new(ActionStatus.Skipped, detail);
 }

@@ -93,7 +93,7 @@ public sealed class ShutdownChannel(
                 var standing = decision.Standing!;
                 return ChannelResult.Skipped($"already ordered: command {standing.CommandId} for alert {standing.AlertId}, valid until {standing.ExpiresAt:O}");
             case ShutdownReservation.CapReached:
-                return ChannelResult.Skipped($"guardrail: {options.MaxPerHour} automatic commands in this {options.CapWindow} window across the fleet; awaiting a human's approval");
+                return ChannelResult.AwaitingApproval($"guardrail: {options.MaxPerHour} automatic commands in this {options.CapWindow} window across the fleet; awaiting a human's approval");
         }
 
         var command = signer.Sign(order);

@@ -80,7 +80,7 @@ public sealed class ShutdownChannelTests
         Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(AlertFor("rl-env-7732", "a2"), CancellationToken.None)).Status);
 
         var capped = await channel.SendAsync(AlertFor("rl-env-7733", "a3"), CancellationToken.None);
-        Assert.Equal(ActionStatus.Skipped, capped.Status);
+        Assert.Equal(ActionStatus.AwaitingApproval, capped.Status);
         Assert.Contains("human", capped.Detail);
 
         _time.Advance(TimeSpan.FromMinutes(61));
