@@ -1,6 +1,7 @@
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Policy;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AlertPipeline.Core.Tests.Respond.Policy;
@@ -122,6 +123,37 @@ public sealed class ResponsePolicyProviderTests
         Assert.Contains("level 'severe'", error.Message, StringComparison.Ordinal);
         Assert.Contains("channel 'pager'", error.Message, StringComparison.Ordinal);
         Assert.Empty(await _store.ListAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_bad_row_is_logged_once_per_version_naming_the_entry_and_the_consequence()
+    {
+        var logger = new RecordingLogger();
+        await _store.PutAsync(Research("approval"), CancellationToken.None);
+        using var provider = new ResponsePolicyProvider(_store, ResponsePolicy.Default, TimeSpan.FromMinutes(1), _time, logger);
+        await provider.GetAsync(CancellationToken.None);
+
+        _store.PutUnchecked(Research("approval") with { Channels = ["email", "pager\r\nforged line"] });
+        await provider.ReloadAsync(CancellationToken.None);
+        await provider.ReloadAsync(CancellationToken.None); // the same broken version: not logged again
+
+        var (level, eventId, message) = Assert.Single(logger.Entries);
+        Assert.Equal((LogLevel.Error, 4031), (level, eventId));
+        Assert.Contains("research-critical", message, StringComparison.Ordinal);
+        Assert.Contains("previous version stays in force", message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', message);
+    }
+
+    private sealed class RecordingLogger : ILogger<ResponsePolicyProvider>
+    {
+        public List<(LogLevel Level, int EventId, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => Entries.Add((logLevel, eventId.Id, formatter(state, exception)));
     }
 
     private sealed class FailingStore : IResponsePolicyStore
