@@ -143,6 +143,7 @@ var tableNames = [
   'notificationpoison'
   'shutdownledger'
   'ratecounters'
+  'responsepolicy'
 ]
 
 var queueNames = [
@@ -164,6 +165,7 @@ var defaultTuning = {
   pipelineAlertBucket: '01:00:00'
   pipelineRuleRefreshInterval: '00:01:00'
   pipelineInventoryRefreshInterval: '00:01:00'
+  pipelinePolicyRefreshInterval: '00:01:00'
   responderMaxAttempts: 5
   responderMaxConcurrencyRetries: 8
   responderRetryBaseDelay: '00:00:30'

@@ -15,6 +15,7 @@ using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Outbox;
+using AlertPipeline.Core.Respond.Policy;
 using AlertPipeline.Core.Respond.Shutdown;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -57,6 +58,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IShutdownLedger>(sp => new TableShutdownLedger(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IRateCounter>(sp => new TableRateCounter(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IResponsePolicyStore>(sp => new TableResponsePolicyStore(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
@@ -76,6 +78,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<INotificationPoisonStore, InMemoryNotificationPoisonStore>();
         services.TryAddSingleton<IShutdownLedger, InMemoryShutdownLedger>();
         services.TryAddSingleton<IRateCounter, InMemoryRateCounter>();
+        services.TryAddSingleton<IResponsePolicyStore, InMemoryResponsePolicyStore>();
 
         // Without a queue the notifications are dispatched inline, in the flow that committed the alert.
         services.TryAddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
@@ -100,14 +103,19 @@ public static class ServiceCollectionExtensions
             services.AddSingleton<INotificationChannel>(sp => new ShutdownChannel(
                 sp.GetRequiredService<IShutdownCommandQueue>(), sp.GetRequiredService<CommandSigner>(),
                 sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<IShutdownLedger>()));
+                sp.GetRequiredService<IShutdownLedger>())
+            {
+                Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
+            });
         }
 
         AddConfiguredChannels(services, configuration);
 
-        var knownChannels = new[] { "email", "teams", "shutdown" };
         var levels = configuration.GetSection(AppSettings.ResponseLevelsSection).GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.OrdinalIgnoreCase);
-        services.TryAddSingleton(levels.Count == 0 ? ResponsePolicy.Default : ResponsePolicy.FromSettings(levels, knownChannels));
+        services.TryAddSingleton(levels.Count == 0 ? ResponsePolicy.Default : ResponsePolicy.FromSettings(levels, ResponsePolicy.KnownChannels));
+        services.TryAddSingleton(sp => new ResponsePolicyProvider(
+            sp.GetRequiredService<IResponsePolicyStore>(), sp.GetRequiredService<ResponsePolicy>(), pipelineOptions.PolicyRefreshInterval,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ResponsePolicyProvider>>()));
 
         services.TryAddSingleton(sp => new NotificationDispatcher(
             sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<INotificationPoisonStore>(),
@@ -117,7 +125,11 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<ILogger<CommandOutcomeRecorder>>()));
         services.TryAddSingleton(sp => new AlertResponder(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<INotificationOutbox>(), sp.GetRequiredService<ResponsePolicy>(),
-            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertResponder>>()));
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertResponder>>())
+        {
+            Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
+            Sandboxes = sp.GetRequiredService<SandboxSnapshotProvider>(),
+        });
         services.TryAddSingleton(sp => new CorrelationEngine(
             sp.GetRequiredService<ICorrelationStateStore>(), sp.GetRequiredService<CorrelationOptions>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CorrelationEngine>>()));
@@ -149,6 +161,7 @@ public static class ServiceCollectionExtensions
                 sp.GetRequiredService<IHttpClientFactory>(), email, sp.GetRequiredService<ILogger<SendGridChannel>>())
             {
                 Owners = sp.GetRequiredService<SandboxSnapshotProvider>(),
+                Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
             });
         }
 

@@ -15,6 +15,7 @@ internal static class AlertPipeCli
           rules validate|push|list|test|history
                                   check Sigma rules, write them to Table Storage (recorded),
                                   list them, try one on telemetry, show its changes
+          policy list|push        show the response policy, or write entries from a JSON file
           ship <file>... | -      follow telemetry files or stdin and send them to an Event Hub
                                   (spooled through outages, positions kept, heartbeats)
           send <file>...          send recorded telemetry to an Event Hub (deployment smoke test)
@@ -37,6 +38,7 @@ internal static class AlertPipeCli
             "controller" => (ControllerCommand.Usage, () => new ControllerCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "inventory" => (InventoryCommand.Usage, () => new InventoryCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "rules" => (rest is ["validate", ..] ? RulesValidateCommand.Usage : RulesCommand.Usage, () => new RulesCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
+            "policy" => (PolicyCommand.Usage, () => new PolicyCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "ship" => (ShipCommand.Usage, () => new ShipCommand(stderr).RunAsync(rest, cancellationToken)),
             "send" => (SendCommand.Usage, () => new SendCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "tail" => (TailCommand.Usage, () => new TailCommand(stdout, stderr).RunAsync(rest, cancellationToken)),

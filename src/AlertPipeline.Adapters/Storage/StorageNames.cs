@@ -47,4 +47,7 @@ public static class StorageNames
 
     /// <summary>Table of notifications given up on (PartitionKey = alert id, RowKey = channel).</summary>
     public const string NotificationPoisonTable = "notificationpoison";
+
+    /// <summary>Table of the response policy (PartitionKey = <c>policy</c>, RowKey = entry id).</summary>
+    public const string ResponsePolicyTable = "responsepolicy";
 }

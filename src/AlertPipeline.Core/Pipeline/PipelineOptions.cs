@@ -11,4 +11,7 @@ public sealed class PipelineOptions
 
     /// <summary>How often the sandbox inventory is reloaded.</summary>
     public TimeSpan InventoryRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the response policy is reloaded from Table <c>responsepolicy</c>.</summary>
+    public TimeSpan PolicyRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -1,6 +1,8 @@
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Outbox;
+using AlertPipeline.Core.Respond.Policy;
 using Microsoft.Extensions.Logging;
 
 namespace AlertPipeline.Core.Respond;
@@ -83,6 +85,15 @@ public sealed partial class AlertResponder
         _time = time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
+
+    /// <summary>
+    /// The stored response policy; when set, the channels come from its current policy (whose defaults are the
+    /// settings-based one) instead of the fixed policy given to the constructor.
+    /// </summary>
+    public ResponsePolicyProvider? Policies { get; init; }
+
+    /// <summary>The inventory giving the sandbox's team and environment to the policy; without it only level and rule match.</summary>
+    public SandboxSnapshotProvider? Sandboxes { get; init; }
 
     /// <summary>Merges and acts on every candidate; returns the alerts as stored afterwards.</summary>
     public async Task<IReadOnlyList<Alert>> RespondAsync(IReadOnlyList<AlertCandidate> candidates, CancellationToken cancellationToken)
@@ -209,7 +220,7 @@ public sealed partial class AlertResponder
 
     private async Task<Alert> ActAsync(Alert alert, CancellationToken cancellationToken)
     {
-        var wanted = _policy.ChannelsFor(alert.Level);
+        var wanted = (await DecideAsync(alert, cancellationToken).ConfigureAwait(false)).Channels;
         for (var attempt = 0; ; attempt++)
         {
             var changed = false;
@@ -268,6 +279,13 @@ public sealed partial class AlertResponder
 
         // The embedded outbox has sent by now; report what the store holds, not the copy from before.
         return queued == 0 ? alert : await _store.GetAsync(alert.AlertId, cancellationToken).ConfigureAwait(false) ?? alert;
+    }
+
+    private async ValueTask<ResponseDecision> DecideAsync(Alert alert, CancellationToken cancellationToken)
+    {
+        var policy = Policies is null ? _policy : await Policies.GetAsync(cancellationToken).ConfigureAwait(false);
+        var sandbox = Sandboxes is null ? null : (await Sandboxes.GetAsync(cancellationToken).ConfigureAwait(false)).Find(alert.SandboxId);
+        return policy.Resolve(alert, sandbox);
     }
 
     private static InlineNotificationOutbox InlineOutbox(IAlertStore store, IEnumerable<INotificationChannel> channels, ResponderOptions? options, TimeProvider? time)

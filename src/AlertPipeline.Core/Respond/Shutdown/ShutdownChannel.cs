@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Policy;
 
 namespace AlertPipeline.Core.Respond.Shutdown;
 
@@ -49,6 +50,9 @@ public sealed class ShutdownChannel(
     /// <inheritdoc />
     public string Name => "shutdown";
 
+    /// <summary>The response policy whose shutdown mode (automatic, approval, off) applies; automatic for all when null.</summary>
+    public ResponsePolicyProvider? Policies { get; init; }
+
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
@@ -68,6 +72,18 @@ public sealed class ShutdownChannel(
         if (sandbox.Protected)
         {
             return ChannelResult.Skipped("guardrail: sandbox is protected; never stopped automatically, a human must decide");
+        }
+
+        // The policy is asked before the ledger, so a held command takes neither a standing order nor a place under the cap.
+        if (Policies is not null)
+        {
+            switch ((await Policies.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(alert, sandbox).Shutdown)
+            {
+                case ShutdownMode.Off:
+                    return ChannelResult.Skipped("policy: shutdown off");
+                case ShutdownMode.Approval:
+                    return ChannelResult.AwaitingApproval("policy: shutdown needs a human's approval");
+            }
         }
 
         var now = _time.GetUtcNow();

@@ -3,6 +3,7 @@ using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Policy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using global::SendGrid;
@@ -61,6 +62,9 @@ public sealed partial class SendGridChannel : INotificationChannel
     /// <summary>The inventory the sandbox owner's address comes from (added to the recipients); none when null.</summary>
     public SandboxSnapshotProvider? Owners { get; init; }
 
+    /// <summary>The response policy giving recipients and template per alert; the configured ones when null or when it names none.</summary>
+    public ResponsePolicyProvider? Policies { get; init; }
+
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
@@ -78,7 +82,9 @@ public sealed partial class SendGridChannel : INotificationChannel
 
         // A client per send is cheap: it only wraps the (factory-managed) HttpClient with the key and host.
         var client = new SendGridClient(_httpClient(), clientOptions);
-        var message = BuildMessage(alert, _options, await OwnerEmailAsync(alert, cancellationToken).ConfigureAwait(false));
+        var sandbox = Owners is null ? null : (await Owners.GetAsync(cancellationToken).ConfigureAwait(false)).Find(alert.SandboxId);
+        var decision = Policies is null ? null : (await Policies.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(alert, sandbox);
+        var message = BuildMessage(alert, _options, OwnerEmail(sandbox), decision);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
@@ -102,8 +108,12 @@ public sealed partial class SendGridChannel : INotificationChannel
         return result;
     }
 
-    /// <summary>The SendGrid message for <paramref name="alert"/>: both parts, the recipients and the alert id.</summary>
-    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options, string? ownerEmail = null)
+    /// <summary>
+    /// The SendGrid message for <paramref name="alert"/>: both parts, the recipients and the alert id. Recipients are the
+    /// policy's (<paramref name="decision"/>) or else the configured ones, plus <paramref name="ownerEmail"/>; the template
+    /// is the policy's or else the configured one.
+    /// </summary>
+    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options, string? ownerEmail = null, ResponseDecision? decision = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         ArgumentNullException.ThrowIfNull(options);
@@ -112,7 +122,7 @@ public sealed partial class SendGridChannel : INotificationChannel
         var alertId = SafeText.Clean(alert.AlertId, 128);
         var message = new SendGridMessage();
         message.SetFrom(new EmailAddress(options.From, string.IsNullOrWhiteSpace(options.FromName) ? null : options.FromName));
-        var recipients = options.Recipients().ToList();
+        var recipients = decision is { Recipients.Count: > 0 } ? decision.Recipients.ToList() : options.Recipients().ToList();
         if (ownerEmail is not null && !recipients.Contains(ownerEmail, StringComparer.OrdinalIgnoreCase))
         {
             recipients.Add(ownerEmail);
@@ -128,7 +138,8 @@ public sealed partial class SendGridChannel : INotificationChannel
         message.AddCustomArg(IdempotencyKeyArg, alertId + ":email");
         message.AddHeader(AlertIdHeader, alertId);
 
-        if (string.IsNullOrWhiteSpace(options.TemplateId))
+        var templateId = decision?.TemplateId ?? options.TemplateId;
+        if (string.IsNullOrWhiteSpace(templateId))
         {
             // text/plain must precede text/html in the v3 API's content array.
             message.AddContent(MimeType.Text, content.Text);
@@ -138,7 +149,7 @@ public sealed partial class SendGridChannel : INotificationChannel
         {
             // The template renders the mail; its data is cleaned but not HTML-encoded, because Handlebars'
             // double braces encode (the template must not use triple braces).
-            message.SetTemplateId(options.TemplateId);
+            message.SetTemplateId(templateId);
             message.SetTemplateData(TemplateData(alert, content, options.RunbookBaseUrl));
         }
 
@@ -146,14 +157,9 @@ public sealed partial class SendGridChannel : INotificationChannel
     }
 
     // The owner's address is inventory data, not telemetry, but it still goes into a mail header: only a plain address passes.
-    private async Task<string?> OwnerEmailAsync(Alert alert, CancellationToken cancellationToken)
+    private static string? OwnerEmail(SandboxRecord? sandbox)
     {
-        if (Owners is null)
-        {
-            return null;
-        }
-
-        var owner = (await Owners.GetAsync(cancellationToken).ConfigureAwait(false)).Find(alert.SandboxId)?.OwnerEmail?.Trim();
+        var owner = sandbox?.OwnerEmail?.Trim();
         return owner is { Length: > 0 and <= 254 } && !owner.Any(char.IsControl)
             && System.Net.Mail.MailAddress.TryCreate(owner, out var address) && address.Address == owner && address.DisplayName.Length == 0
             ? owner
