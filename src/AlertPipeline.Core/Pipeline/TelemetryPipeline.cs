@@ -50,11 +50,15 @@ public sealed partial class TelemetryPipeline
         _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
 
+    /// <summary>The threat indicators events are matched against; none when unset.</summary>
+    public IndicatorSetProvider? Indicators { get; init; }
+
     /// <summary>Runs one transport batch through the whole path.</summary>
     public async Task<PipelineResult> ProcessAsync(IReadOnlyList<TelemetryMessage> messages, CancellationToken cancellationToken)
     {
         var ruleSet = await _rules.GetAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = await _sandboxes.GetAsync(cancellationToken).ConfigureAwait(false);
+        var indicators = Indicators is null ? IndicatorSet.Empty : await Indicators.GetAsync(cancellationToken).ConfigureAwait(false);
 
         var batch = _batchPool.TryTake(out var pooled) ? pooled : new EventBatch(Math.Max(messages.Count, 16));
         try
@@ -72,7 +76,7 @@ public sealed partial class TelemetryPipeline
                 await _deadLetters.WriteAsync(rejected, cancellationToken).ConfigureAwait(false);
             }
 
-            new EnrichmentStage(snapshot).Enrich(batch);
+            new EnrichmentStage(snapshot, indicators).Enrich(batch);
 
             var detections = new List<Detection>();
             ruleSet.Evaluate(batch, detections);
