@@ -140,6 +140,7 @@ var tableNames = [
   'alerts'
   'deadletters'
   'sandboxes'
+  'indicators'
   'notificationpoison'
   'shutdownledger'
   'ratecounters'
@@ -164,6 +165,7 @@ var defaultTuning = {
   pipelineAlertBucket: '01:00:00'
   pipelineRuleRefreshInterval: '00:01:00'
   pipelineInventoryRefreshInterval: '00:01:00'
+  pipelineIndicatorRefreshInterval: '00:05:00'
   responderMaxAttempts: 5
   responderMaxConcurrencyRetries: 8
   responderRetryBaseDelay: '00:00:30'

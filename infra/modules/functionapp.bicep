@@ -110,6 +110,7 @@ var appSettings = [
   { name: 'Pipeline__AlertBucket', value: tuning.pipelineAlertBucket }
   { name: 'Pipeline__RuleRefreshInterval', value: tuning.pipelineRuleRefreshInterval }
   { name: 'Pipeline__InventoryRefreshInterval', value: tuning.pipelineInventoryRefreshInterval }
+  { name: 'Pipeline__IndicatorRefreshInterval', value: tuning.pipelineIndicatorRefreshInterval }
   { name: 'Responder__MaxAttempts', value: string(tuning.responderMaxAttempts) }
   { name: 'Responder__MaxConcurrencyRetries', value: string(tuning.responderMaxConcurrencyRetries) }
   { name: 'Responder__RetryBaseDelay', value: tuning.responderRetryBaseDelay }

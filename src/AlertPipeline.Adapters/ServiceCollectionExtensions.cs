@@ -54,6 +54,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
                 sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IIndicatorStore>(sp => new TableIndicatorStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IShutdownLedger>(sp => new TableShutdownLedger(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IRateCounter>(sp => new TableRateCounter(sp.GetRequiredService<TableServiceClient>()));
@@ -72,6 +73,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ICorrelationStateStore, InMemoryCorrelationStateStore>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
+        services.TryAddSingleton<IIndicatorStore>(_ => new InMemoryIndicatorStore([]));
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
         services.TryAddSingleton<INotificationPoisonStore, InMemoryNotificationPoisonStore>();
         services.TryAddSingleton<IShutdownLedger, InMemoryShutdownLedger>();
@@ -90,6 +92,8 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RuleSetProvider>>(), placeholders));
         services.TryAddSingleton(sp => new SandboxSnapshotProvider(
             sp.GetRequiredService<ISandboxInventory>(), pipelineOptions.InventoryRefreshInterval, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new IndicatorSetProvider(
+            sp.GetRequiredService<IIndicatorStore>(), pipelineOptions.IndicatorRefreshInterval, sp.GetRequiredService<TimeProvider>()));
 
         var shutdownKey = configuration[AppSettings.ShutdownSigningKey];
         if (!string.IsNullOrEmpty(shutdownKey))
@@ -124,7 +128,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new TelemetryPipeline(
             sp.GetRequiredService<TelemetryIngestor>(), sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<RuleSetProvider>(),
             sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<IDeadLetterStore>(), pipelineOptions,
-            sp.GetRequiredService<CorrelationEngine>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>()));
+            sp.GetRequiredService<CorrelationEngine>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>())
+        {
+            Indicators = sp.GetRequiredService<IndicatorSetProvider>(),
+        });
         return services;
     }
 

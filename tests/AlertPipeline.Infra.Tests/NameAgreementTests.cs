@@ -117,6 +117,7 @@ public sealed class NameAgreementTests(CompiledTemplates templates)
             ["pipelineAlertBucket"] = pipeline.AlertBucket.ToString("c"),
             ["pipelineRuleRefreshInterval"] = pipeline.RuleRefreshInterval.ToString("c"),
             ["pipelineInventoryRefreshInterval"] = pipeline.InventoryRefreshInterval.ToString("c"),
+            ["pipelineIndicatorRefreshInterval"] = pipeline.IndicatorRefreshInterval.ToString("c"),
             ["responderMaxAttempts"] = responder.MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["responderMaxConcurrencyRetries"] = responder.MaxConcurrencyRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["correlationLateness"] = correlation.Lateness.ToString("c"),

@@ -11,4 +11,7 @@ public sealed class PipelineOptions
 
     /// <summary>How often the sandbox inventory is reloaded.</summary>
     public TimeSpan InventoryRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the threat indicators are reloaded (sooner when one expires); the table can hold 100k rows.</summary>
+    public TimeSpan IndicatorRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 }
