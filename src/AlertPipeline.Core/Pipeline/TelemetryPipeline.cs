@@ -229,6 +229,9 @@ public sealed partial class TelemetryPipeline
         EcsField.Timestamp, EcsField.HostName, EcsField.SandboxId, EcsField.SandboxRunId, EcsField.SandboxEpisodeId,
         EcsField.ToolCallId, EcsField.ProcessCommandLine, EcsField.SourceIp, EcsField.DestinationIp,
         EcsField.DestinationPort, EcsField.DestinationDomain, EcsField.EventAction, EcsField.ObserverName,
+
+        // Present only when a threat indicator matched: which one, and whose feed listed it.
+        EcsField.ThreatIndicatorIp, EcsField.ThreatIndicatorDomain, EcsField.ThreatIndicatorProvider, EcsField.ThreatIndicatorDescription,
     ];
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "{Count} records rejected to dead letters; first: {Reason} at {Position}")]
