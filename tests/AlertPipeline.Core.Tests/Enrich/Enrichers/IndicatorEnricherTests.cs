@@ -119,6 +119,19 @@ public sealed class IndicatorEnricherTests
         => Assert.Empty(ThreatFields(Event((field, value))));
 
     [Fact]
+    public void When_two_sources_list_one_value_the_first_source_in_ordinal_order_is_reported_whatever_the_store_order()
+    {
+        ThreatIndicator[] listed =
+        [
+            new() { Value = "pool.example", Source = "zeta-feed", Kind = "threat-intel" },
+            new() { Value = "pool.example", Source = "alpha-feed", Kind = "mining-pool" },
+        ];
+
+        Assert.Equal("alpha-feed", new IndicatorSet(listed, Now).MatchDomain("a.pool.example")!.Indicator.Source);
+        Assert.Equal("alpha-feed", new IndicatorSet(listed.Reverse(), Now).MatchDomain("a.pool.example")!.Indicator.Source);
+    }
+
+    [Fact]
     public void The_set_reports_when_its_first_live_indicator_expires()
     {
         Assert.Equal(Now.AddDays(1), Indicators.NextExpiry);
