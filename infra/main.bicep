@@ -140,6 +140,7 @@ var tableNames = [
   'alerts'
   'deadletters'
   'sandboxes'
+  'indicators'
   'notificationpoison'
   'shutdownledger'
   'ratecounters'
@@ -166,6 +167,7 @@ var defaultTuning = {
   pipelineRuleRefreshInterval: '00:01:00'
   pipelineInventoryRefreshInterval: '00:01:00'
   pipelinePolicyRefreshInterval: '00:01:00'
+  pipelineIndicatorRefreshInterval: '00:05:00'
   responderMaxAttempts: 5
   responderMaxConcurrencyRetries: 8
   responderRetryBaseDelay: '00:00:30'

@@ -111,6 +111,7 @@ var appSettings = [
   { name: 'Pipeline__RuleRefreshInterval', value: tuning.pipelineRuleRefreshInterval }
   { name: 'Pipeline__InventoryRefreshInterval', value: tuning.pipelineInventoryRefreshInterval }
   { name: 'Pipeline__PolicyRefreshInterval', value: tuning.pipelinePolicyRefreshInterval }
+  { name: 'Pipeline__IndicatorRefreshInterval', value: tuning.pipelineIndicatorRefreshInterval }
   { name: 'Responder__MaxAttempts', value: string(tuning.responderMaxAttempts) }
   { name: 'Responder__MaxConcurrencyRetries', value: string(tuning.responderMaxConcurrencyRetries) }
   { name: 'Responder__RetryBaseDelay', value: tuning.responderRetryBaseDelay }

@@ -129,6 +129,7 @@ public static class AppSettings
         new($"{PipelineSection}:{nameof(PipelineOptions.RuleRefreshInterval)}", AppSettingKind.Value),
         new($"{PipelineSection}:{nameof(PipelineOptions.InventoryRefreshInterval)}", AppSettingKind.Value),
         new($"{PipelineSection}:{nameof(PipelineOptions.PolicyRefreshInterval)}", AppSettingKind.Value),
+        new($"{PipelineSection}:{nameof(PipelineOptions.IndicatorRefreshInterval)}", AppSettingKind.Value),
         new($"{ResponderSection}:{nameof(ResponderOptions.MaxAttempts)}", AppSettingKind.Value),
         new($"{ResponderSection}:{nameof(ResponderOptions.MaxConcurrencyRetries)}", AppSettingKind.Value),
         new($"{ResponderSection}:{nameof(ResponderOptions.RetryBaseDelay)}", AppSettingKind.Value),

@@ -55,6 +55,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
                 sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IIndicatorStore>(sp => new TableIndicatorStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IShutdownLedger>(sp => new TableShutdownLedger(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IRateCounter>(sp => new TableRateCounter(sp.GetRequiredService<TableServiceClient>()));
@@ -74,6 +75,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ICorrelationStateStore, InMemoryCorrelationStateStore>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
+        services.TryAddSingleton<IIndicatorStore>(_ => new InMemoryIndicatorStore([]));
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
         services.TryAddSingleton<INotificationPoisonStore, InMemoryNotificationPoisonStore>();
         services.TryAddSingleton<IShutdownLedger, InMemoryShutdownLedger>();
@@ -93,6 +95,8 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RuleSetProvider>>(), placeholders));
         services.TryAddSingleton(sp => new SandboxSnapshotProvider(
             sp.GetRequiredService<ISandboxInventory>(), pipelineOptions.InventoryRefreshInterval, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new IndicatorSetProvider(
+            sp.GetRequiredService<IIndicatorStore>(), pipelineOptions.IndicatorRefreshInterval, sp.GetRequiredService<TimeProvider>()));
 
         var shutdownKey = configuration[AppSettings.ShutdownSigningKey];
         if (!string.IsNullOrEmpty(shutdownKey))
@@ -136,7 +140,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new TelemetryPipeline(
             sp.GetRequiredService<TelemetryIngestor>(), sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<RuleSetProvider>(),
             sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<IDeadLetterStore>(), pipelineOptions,
-            sp.GetRequiredService<CorrelationEngine>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>()));
+            sp.GetRequiredService<CorrelationEngine>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>())
+        {
+            Indicators = sp.GetRequiredService<IndicatorSetProvider>(),
+        });
         return services;
     }
 

@@ -118,6 +118,7 @@ public sealed class NameAgreementTests(CompiledTemplates templates)
             ["pipelineRuleRefreshInterval"] = pipeline.RuleRefreshInterval.ToString("c"),
             ["pipelineInventoryRefreshInterval"] = pipeline.InventoryRefreshInterval.ToString("c"),
             ["pipelinePolicyRefreshInterval"] = pipeline.PolicyRefreshInterval.ToString("c"),
+            ["pipelineIndicatorRefreshInterval"] = pipeline.IndicatorRefreshInterval.ToString("c"),
             ["responderMaxAttempts"] = responder.MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["responderMaxConcurrencyRetries"] = responder.MaxConcurrencyRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["correlationLateness"] = correlation.Lateness.ToString("c"),

@@ -30,6 +30,9 @@ public static class StorageNames
     /// <summary>Table of the sandbox inventory (PartitionKey = <c>sandbox</c>, RowKey = sandbox id).</summary>
     public const string SandboxesTable = "sandboxes";
 
+    /// <summary>Table of threat indicators (PartitionKey = source, RowKey = value with <c>/</c> as <c>_</c>).</summary>
+    public const string IndicatorsTable = "indicators";
+
     /// <summary>Default queue that sandbox host agents read signed shutdown commands from.</summary>
     public const string ShutdownCommandQueue = "sandbox-commands";
 

@@ -23,10 +23,11 @@ namespace AlertPipeline.Cli.Commands;
 internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? environment = null)
 {
     public const string Usage = """
-        usage: alertpipe replay <file>... [--rules <dir>] [--inventory <file>] [--storage <connection string>] [--send] [--output table|json]
+        usage: alertpipe replay <file>... [--rules <dir>] [--inventory <file>] [--indicators <file>] [--storage <connection string>] [--send] [--output table|json]
           <file>        telemetry: .jsonl/.ndjson = one message per line; other files = one message each
           --rules       Sigma rule directory to seed the in-memory rule store (default: ./rules)
           --inventory   sandbox inventory JSON (array of sandbox records)
+          --indicators  threat indicators, JSON array or CSV (docs/indicators.md)
           --storage     use Table/Queue Storage (Azurite or Azure) for rules, alerts, dead letters, commands
           --send        really send email, Teams cards and shutdown commands (settings from the environment)
           --output      table (default) or json: one JSON object per alert per line
@@ -36,7 +37,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var parsed = new CliArguments(args, new HashSet<string> { "rules", "inventory", "storage", "output" }, new HashSet<string> { "send" });
+        var parsed = new CliArguments(args, new HashSet<string> { "rules", "inventory", "indicators", "storage", "output" }, new HashSet<string> { "send" });
         if (parsed.Positionals.Count == 0)
         {
             throw new UsageException("replay needs at least one telemetry file");
@@ -56,6 +57,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         // Read everything first: an unreadable file is a usage error before anything runs.
         var messages = parsed.Positionals.SelectMany(path => ReplayFiles.Read(path, now)).ToList();
         var inventory = parsed.Value("inventory") is { } inventoryPath ? InventoryFile.Read(inventoryPath, stderr) : null;
+        var indicators = parsed.Value("indicators") is { } indicatorsPath ? IndicatorsFile.Read(indicatorsPath, stderr) : null;
         IReadOnlyList<RuleFile>? ruleFiles = null;
         if (storage is null || parsed.Has("rules"))
         {
@@ -69,7 +71,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         }
 
         var previews = new List<Preview>();
-        await using var services = BuildServices(storage, send, inventory, previews, time);
+        await using var services = BuildServices(storage, send, inventory, indicators, previews, time);
 
         if (ruleFiles is not null)
         {
@@ -130,7 +132,8 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         return 0;
     }
 
-    private ServiceProvider BuildServices(string? storage, bool send, IReadOnlyList<SandboxRecord>? inventory, List<Preview> previews, TimeProvider time)
+    private ServiceProvider BuildServices(
+        string? storage, bool send, IReadOnlyList<SandboxRecord>? inventory, IReadOnlyList<ThreatIndicator>? indicators, List<Preview> previews, TimeProvider time)
     {
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (send)
@@ -157,6 +160,11 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         if (inventory is not null)
         {
             services.AddSingleton<ISandboxInventory>(new InMemorySandboxInventory(inventory));
+        }
+
+        if (indicators is not null)
+        {
+            services.AddSingleton<IIndicatorStore>(new InMemoryIndicatorStore(indicators));
         }
 
         if (!send)

@@ -1,68 +1,47 @@
-using System.Collections.Frozen;
-using AlertPipeline.Core.Enrich.Enrichers;
-
 namespace AlertPipeline.Core.Enrich;
 
 /// <summary>
-/// One sandbox's allowed egress, compiled once per inventory refresh: IPv4 ranges as (network, mask) pairs and
-/// domains in a hashed set matched by suffix on label boundaries, so judging an event allocates nothing.
+/// One sandbox's allowed egress, compiled once per inventory refresh: IPv4 and IPv6 networks in an
+/// <see cref="IpPrefixTable{TValue}"/> and domains in a <see cref="DomainSuffixTable{TValue}"/> (the structures the threat
+/// indicators use), so judging an event allocates nothing.
 /// </summary>
 public sealed class EgressPolicy
 {
-    private readonly (uint Network, uint Mask)[] _ranges;
-    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _domains;
+    private readonly IpPrefixTable<bool> _ranges;
+    private readonly DomainSuffixTable<bool> _domains;
 
-    private EgressPolicy((uint, uint)[] ranges, FrozenSet<string> domains)
+    private EgressPolicy(IpPrefixTable<bool> ranges, DomainSuffixTable<bool> domains)
     {
         _ranges = ranges;
-        _domains = domains.GetAlternateLookup<ReadOnlySpan<char>>();
-        IsEmpty = ranges.Length == 0 && domains.Count == 0;
+        _domains = domains;
+        IsEmpty = ranges.Count == 0 && domains.Count == 0;
     }
 
     /// <summary>True when no entry could be compiled: nothing is judged for the sandbox.</summary>
     public bool IsEmpty { get; }
 
-    /// <summary>Compiles <paramref name="entries"/>; entries that are neither an IPv4 CIDR nor a domain are ignored (the importer reports them).</summary>
+    /// <summary>Compiles <paramref name="entries"/>; entries that are neither an IP CIDR nor a domain are ignored (the importer reports them).</summary>
     public static EgressPolicy Compile(IEnumerable<string> entries)
     {
-        var ranges = new List<(uint, uint)>();
-        var domains = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var ranges = new List<(IpPrefix, bool)>();
+        var domains = new List<(string, bool)>();
         foreach (var entry in entries)
         {
-            if (TryParseCidr(entry, out var network, out var mask))
+            if (IpPrefix.TryParse(entry, out var prefix))
             {
-                ranges.Add((network, mask));
+                ranges.Add((prefix, true));
             }
             else if (IsDomain(entry))
             {
-                domains.Add(entry.TrimEnd('.'));
+                domains.Add((entry, true));
             }
         }
 
-        return new EgressPolicy([.. ranges], domains.ToFrozenSet(StringComparer.OrdinalIgnoreCase));
+        return new EgressPolicy(new IpPrefixTable<bool>(ranges), new DomainSuffixTable<bool>(domains));
     }
 
-    /// <summary>An IPv4 CIDR (<c>a.b.c.d/n</c>) or a bare IPv4 address (a /32).</summary>
-    public static bool TryParseCidr(ReadOnlySpan<char> text, out uint network, out uint mask)
-    {
-        network = 0;
-        mask = 0;
-        var slash = text.IndexOf('/');
-        var bits = 32;
-        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out bits) || bits > 32))
-        {
-            return false;
-        }
-
-        if (!AddressClassEnricher.TryParseIPv4(slash >= 0 ? text[..slash] : text, out var address))
-        {
-            return false;
-        }
-
-        mask = bits == 0 ? 0 : uint.MaxValue << (32 - bits);
-        network = address & mask;
-        return true;
-    }
+    /// <summary>An IPv4 or IPv6 CIDR (<c>10.0.5.0/24</c>, <c>2001:db8::/32</c>) or a bare address (a /32 or /128).</summary>
+    public static bool TryParseCidr(ReadOnlySpan<char> text) => IpPrefix.TryParse(text, out _);
 
     /// <summary>A DNS name: letters, digits, hyphens, underscores and dots, at least one dot, at most 253 chars.</summary>
     public static bool IsDomain(ReadOnlySpan<char> text)
@@ -84,45 +63,9 @@ public sealed class EgressPolicy
         return true;
     }
 
-    /// <summary>True if the IPv4 address <paramref name="ip"/> falls in an allowed range.</summary>
-    public bool AllowsAddress(ReadOnlySpan<char> ip)
-    {
-        if (!AddressClassEnricher.TryParseIPv4(ip, out var address))
-        {
-            return false;
-        }
-
-        foreach (var (network, mask) in _ranges)
-        {
-            if ((address & mask) == network)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>True if the IPv4 or IPv6 address <paramref name="ip"/> falls in an allowed range.</summary>
+    public bool AllowsAddress(ReadOnlySpan<char> ip) => _ranges.TryMatch(ip, out _);
 
     /// <summary>True if <paramref name="domain"/> or one of its parent domains is allowed.</summary>
-    public bool AllowsDomain(ReadOnlySpan<char> domain)
-    {
-        domain = domain.TrimEnd('.');
-        while (!domain.IsEmpty)
-        {
-            if (_domains.Contains(domain))
-            {
-                return true;
-            }
-
-            var dot = domain.IndexOf('.');
-            if (dot < 0)
-            {
-                return false;
-            }
-
-            domain = domain[(dot + 1)..];
-        }
-
-        return false;
-    }
+    public bool AllowsDomain(ReadOnlySpan<char> domain) => _domains.TryMatch(domain, out _);
 }

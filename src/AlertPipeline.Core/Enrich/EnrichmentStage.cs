@@ -4,15 +4,21 @@ using AlertPipeline.Core.Events;
 namespace AlertPipeline.Core.Enrich;
 
 /// <summary>
-/// The enrich stage and its registry: the enrichers over one inventory snapshot, in explicit order
-/// (address classes and sandbox attribution first, since later enrichers and rules read them).
+/// The enrich stage and its registry: the enrichers over one inventory snapshot and one indicator set, in explicit
+/// order (address classes and sandbox attribution first, since later enrichers and rules read them).
 /// </summary>
 public sealed class EnrichmentStage
 {
     private readonly IEnricher[] _enrichers;
 
-    /// <summary>The stage over <paramref name="sandboxes"/>.</summary>
+    /// <summary>The stage over <paramref name="sandboxes"/>, without threat indicators.</summary>
     public EnrichmentStage(SandboxSnapshot sandboxes)
+        : this(sandboxes, IndicatorSet.Empty)
+    {
+    }
+
+    /// <summary>The stage over <paramref name="sandboxes"/> and <paramref name="indicators"/>.</summary>
+    public EnrichmentStage(SandboxSnapshot sandboxes, IndicatorSet indicators)
     {
         Sandboxes = sandboxes;
         _enrichers =
@@ -20,6 +26,7 @@ public sealed class EnrichmentStage
             new AddressClassEnricher(),
             new SandboxEnricher(sandboxes),
             new EgressEnricher(sandboxes),
+            new IndicatorEnricher(indicators),
         ];
     }
 

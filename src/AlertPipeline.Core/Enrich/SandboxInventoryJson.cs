@@ -121,9 +121,9 @@ public static class SandboxInventoryJson
             foreach (var entry in allowed.EnumerateArray())
             {
                 var text = entry.ValueKind == JsonValueKind.String ? entry.GetString()! : null;
-                if (text is null || !(EgressPolicy.TryParseCidr(text, out _, out _) || EgressPolicy.IsDomain(text)))
+                if (text is null || !(EgressPolicy.TryParseCidr(text) || EgressPolicy.IsDomain(text)))
                 {
-                    return $"sandbox {id}: allowedEgress entry {entry.GetRawText()} is neither an IPv4 CIDR nor a domain";
+                    return $"sandbox {id}: allowedEgress entry {entry.GetRawText()} is neither an IP CIDR nor a domain";
                 }
 
                 egress.Add(text);

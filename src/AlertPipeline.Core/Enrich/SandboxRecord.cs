@@ -34,7 +34,7 @@ public sealed record SandboxRecord
     public IReadOnlyList<SandboxAddress> Addresses { get; init; } = [];
 
     /// <summary>
-    /// Where the sandbox may connect: IPv4 CIDRs (<c>10.0.5.0/24</c>, a bare address is a /32) and domains
+    /// Where the sandbox may connect: IPv4 and IPv6 CIDRs (<c>10.0.5.0/24</c>, <c>2001:db8::/32</c>; a bare address is a /32 or /128) and domains
     /// (<c>huggingface.co</c> allows it and its subdomains). Empty: no egress policy is known, nothing is judged.
     /// </summary>
     public IReadOnlyList<string> AllowedEgress { get; init; } = [];

@@ -124,6 +124,16 @@ public enum EcsField : byte
     DestinationNatPort,
     DestinationEgressAllowed,
 
+    // Threat indicator matches, written by the indicator enricher.
+    ThreatIndicatorType,
+    ThreatIndicatorIp,
+    ThreatIndicatorDomain,
+    ThreatIndicatorProvider,
+    ThreatIndicatorKind,
+    ThreatIndicatorDescription,
+    ThreatEnrichmentsMatchedField,
+    ThreatEnrichmentsMatchedAtomic,
+
     /// <summary>Number of fields; not a field.</summary>
     Count,
 }

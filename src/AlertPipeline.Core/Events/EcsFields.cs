@@ -104,6 +104,14 @@ public static class EcsFields
         new(EcsField.DestinationNatIp, "destination.nat.ip", FieldKind.Ip),
         new(EcsField.DestinationNatPort, "destination.nat.port", FieldKind.Long),
         new(EcsField.DestinationEgressAllowed, "destination.egress_allowed", FieldKind.Keyword, Enriched: true),
+        new(EcsField.ThreatIndicatorType, "threat.indicator.type", FieldKind.Keyword, Enriched: true),
+        new(EcsField.ThreatIndicatorIp, "threat.indicator.ip", FieldKind.Keyword, Enriched: true),
+        new(EcsField.ThreatIndicatorDomain, "threat.indicator.domain", FieldKind.Keyword, Enriched: true),
+        new(EcsField.ThreatIndicatorProvider, "threat.indicator.provider", FieldKind.Keyword, Enriched: true),
+        new(EcsField.ThreatIndicatorKind, "threat.indicator.kind", FieldKind.Keyword, Enriched: true),
+        new(EcsField.ThreatIndicatorDescription, "threat.indicator.description", FieldKind.Text, Enriched: true),
+        new(EcsField.ThreatEnrichmentsMatchedField, "threat.enrichments.matched.field", FieldKind.Keyword, Enriched: true),
+        new(EcsField.ThreatEnrichmentsMatchedAtomic, "threat.enrichments.matched.atomic", FieldKind.Keyword, Enriched: true),
     ];
 
     private static readonly FrozenDictionary<string, EcsField> ByName =

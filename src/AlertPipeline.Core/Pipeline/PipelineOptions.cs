@@ -14,4 +14,6 @@ public sealed class PipelineOptions
 
     /// <summary>How often the response policy is reloaded from Table <c>responsepolicy</c>.</summary>
     public TimeSpan PolicyRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>How often the threat indicators are reloaded (sooner when one expires); the table can hold 100k rows.</summary>
+    public TimeSpan IndicatorRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -50,11 +50,15 @@ public sealed partial class TelemetryPipeline
         _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
 
+    /// <summary>The threat indicators events are matched against; none when unset.</summary>
+    public IndicatorSetProvider? Indicators { get; init; }
+
     /// <summary>Runs one transport batch through the whole path.</summary>
     public async Task<PipelineResult> ProcessAsync(IReadOnlyList<TelemetryMessage> messages, CancellationToken cancellationToken)
     {
         var ruleSet = await _rules.GetAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = await _sandboxes.GetAsync(cancellationToken).ConfigureAwait(false);
+        var indicators = Indicators is null ? IndicatorSet.Empty : await Indicators.GetAsync(cancellationToken).ConfigureAwait(false);
 
         var batch = _batchPool.TryTake(out var pooled) ? pooled : new EventBatch(Math.Max(messages.Count, 16));
         try
@@ -72,7 +76,7 @@ public sealed partial class TelemetryPipeline
                 await _deadLetters.WriteAsync(rejected, cancellationToken).ConfigureAwait(false);
             }
 
-            new EnrichmentStage(snapshot).Enrich(batch);
+            new EnrichmentStage(snapshot, indicators).Enrich(batch);
 
             var detections = new List<Detection>();
             ruleSet.Evaluate(batch, detections);
@@ -225,6 +229,9 @@ public sealed partial class TelemetryPipeline
         EcsField.Timestamp, EcsField.HostName, EcsField.SandboxId, EcsField.SandboxRunId, EcsField.SandboxEpisodeId,
         EcsField.ToolCallId, EcsField.ProcessCommandLine, EcsField.SourceIp, EcsField.DestinationIp,
         EcsField.DestinationPort, EcsField.DestinationDomain, EcsField.EventAction, EcsField.ObserverName,
+
+        // Present only when a threat indicator matched: which one, and whose feed listed it.
+        EcsField.ThreatIndicatorIp, EcsField.ThreatIndicatorDomain, EcsField.ThreatIndicatorProvider, EcsField.ThreatIndicatorDescription,
     ];
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "{Count} records rejected to dead letters; first: {Reason} at {Position}")]

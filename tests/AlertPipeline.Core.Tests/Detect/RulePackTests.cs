@@ -203,6 +203,11 @@ public sealed partial class RulePackTests
         { "agent-tool-call-escape.yml", true, ["event.dataset=sandbox.tool_call", Sbx, "tool.name=bash", "tool.input={\"command\":\"nohup ./xmrig -o stratum+tcp://p:3333 &\"}"] },
         { "agent-tool-call-escape.yml", false, ["event.dataset=sandbox.tool_call", Sbx, "tool.name=bash", "tool.input=python3 -m pytest -q tests/"] },
         { "agent-tool-call-escape.yml", false, ["event.dataset=sandbox.tool_call", Sbx, "tool.name=bash", "tool.input=cp -R data/ /tmp/data && ssh-keygen -t ed25519 -N '' -f k"] },
+        { "indicator-pool-or-tunnel.yml", true, Conn("198.51.100.45", 3333, "public", "threat.indicator.kind=mining-pool", "threat.indicator.ip=198.51.100.0/24") },
+        { "indicator-pool-or-tunnel.yml", true, ["event.category=network", Sbx, "dns.question.name=x.tunnel.example", "threat.indicator.kind=tunnel-service"] },
+        { "indicator-pool-or-tunnel.yml", false, Conn("198.51.100.45", 443, "public", "threat.indicator.kind=threat-intel") },
+        { "indicator-pool-or-tunnel.yml", false, Conn("192.0.2.20", 443, "public", "destination.domain=cdn-lfs.huggingface.co") },
+        { "indicator-pool-or-tunnel.yml", false, ["event.category=network", "observer.type=firewall", "destination.ip=198.51.100.45", "threat.indicator.kind=mining-pool"] },
     };
 
     [Fact]

@@ -50,13 +50,15 @@ public sealed class SandboxInventoryJsonTests
               {"id":"bad-egress","allowedEgress":["10.0.5.0/33"]},
               {"id":"ok-1"},
               "not an object",
-              {"id":"ok-2","allowedEgress":["203.0.113.7","pypi.org."]}
+              {"id":"ok-2","allowedEgress":["203.0.113.7","pypi.org.","2001:db8:5::/48"]},
+              {"id":"bad-v6-egress","allowedEgress":["2001:db8::/129"]}
             ]
             """;
         var result = SandboxInventoryJson.Parse(Encoding.UTF8.GetBytes(json));
 
         Assert.Equal(["ok-1", "ok-2"], result.Sandboxes.Select(s => s.Id));
-        Assert.Equal([3, 4, 5, 6, 7, 8, 9], result.Problems.Select(p => p.Line));
+        Assert.Equal([3, 4, 5, 6, 7, 8, 9, 11], result.Problems.Select(p => p.Line));
+        Assert.Equal(["203.0.113.7", "pypi.org.", "2001:db8:5::/48"], result.Sandboxes[1].AllowedEgress);
         Assert.Contains("needs an id", result.Problems[0].Message, StringComparison.Ordinal);
         Assert.Contains("already defined on line 2", result.Problems[5].Message, StringComparison.Ordinal);
     }

@@ -54,7 +54,12 @@ public sealed class RomeIncidentTests
             new AlertResponder(alertStore, [], ResponsePolicy.Default),
             deadLetters,
             new PipelineOptions(),
-            new CorrelationEngine(new InMemoryCorrelationStateStore()));
+            new CorrelationEngine(new InMemoryCorrelationStateStore()))
+        {
+            Indicators = new IndicatorSetProvider(
+                new InMemoryIndicatorStore(IndicatorFile.Parse(await File.ReadAllBytesAsync(Path.Combine(dir, "indicators.csv"))).Indicators),
+                TimeSpan.FromMinutes(5)),
+        };
 
         var rejected = new List<RejectedEvent>();
         var accepted = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -113,6 +118,8 @@ public sealed class RomeIncidentTests
     // the firewall's view
     [InlineData("firewall-deny-mining-port.yml", AlertLevel.High)]
     [InlineData("firewall-threat-alert.yml", AlertLevel.High)]
+    // the pool's addresses and domain, listed by the fleet's indicator feeds
+    [InlineData("indicator-pool-or-tunnel.yml", AlertLevel.High)]
     // correlations: the firewall's deny burst, the internal sweep, the miner download followed by busy GPUs
     [InlineData("firewall-deny-burst.yml", AlertLevel.High)]
     [InlineData("internal-discovery.yml", AlertLevel.High)]
@@ -218,6 +225,18 @@ public sealed class RomeIncidentTests
     }
 
     private static DateTimeOffset Seconds(DateTimeOffset time) => new(time.Ticks - (time.Ticks % TimeSpan.TicksPerSecond), time.Offset);
+
+    [Fact]
+    public async Task TheIndicatorAlertNamesTheFeedAndTheListedEntry()
+    {
+        var replay = await Run.Value;
+        var alert = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile["indicator-pool-or-tunnel.yml"]);
+
+        Assert.Equal("mining-pool", alert.Evidence["threat.indicator.kind"]);
+        Assert.Equal("mining-pools", alert.Evidence["threat.indicator.provider"]);
+        Assert.True(alert.Evidence.ContainsKey("threat.indicator.ip") || alert.Evidence.ContainsKey("threat.indicator.domain"));
+        Assert.Equal(At("03:14:52"), Seconds(alert.FirstSeen));
+    }
 
     [Fact]
     public async Task NoAlertOutsideTheEscapedSandbox()

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using AlertPipeline.Core.Events;
 
 namespace AlertPipeline.Core.Enrich.Enrichers;
@@ -11,6 +9,9 @@ namespace AlertPipeline.Core.Enrich.Enrichers;
 /// </summary>
 public sealed class AddressClassEnricher : IEnricher
 {
+    // AWS's IPv6 metadata endpoint fd00:ec2::254.
+    private static readonly UInt128 AwsMetadataIPv6 = new(0xFD00_0EC2_0000_0000, 0x0000_0000_0000_0254);
+
     /// <inheritdoc />
     public void Enrich(EventBatch batch, int index)
     {
@@ -26,33 +27,23 @@ public sealed class AddressClassEnricher : IEnricher
             return ClassOfIPv4(v4);
         }
 
-        if (ip.IndexOf(':') < 0 || !IPAddress.TryParse(ip, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6)
+        if (ip.IndexOf(':') < 0 || !IpPrefix.TryParseAddress(ip, out var address, out _))
         {
             return null;
         }
 
-        if (address.IsIPv4MappedToIPv6)
+        // IPv6, parsed into 128 bits without allocating; an IPv4-mapped address is classed as its IPv4 address.
+        if (address >> 32 == 0xFFFF)
         {
-            var mapped = address.MapToIPv4().GetAddressBytes();
-            return ClassOfIPv4((uint)(mapped[0] << 24 | mapped[1] << 16 | mapped[2] << 8 | mapped[3]));
+            return ClassOfIPv4((uint)(address & uint.MaxValue));
         }
 
-        Span<byte> b = stackalloc byte[16];
-        address.TryWriteBytes(b, out _);
-        if (IPAddress.IsLoopback(address))
-        {
-            return "loopback";
-        }
-
-        // AWS's IPv6 metadata endpoint fd00:ec2::254.
-        if (b[0] == 0xfd && b[1] == 0x00 && b[2] == 0x0e && b[3] == 0xc2 && b[15] == 0x54 && b[14] == 0x02 && b[4..14].IndexOfAnyExcept((byte)0) < 0)
-        {
-            return "metadata";
-        }
-
-        return address.IsIPv6LinkLocal ? "link_local"
-            : address.IsIPv6UniqueLocal ? "private"
-            : address.IsIPv6Multicast ? "multicast"
+        var top = (ulong)(address >> 64);
+        return address == UInt128.One ? "loopback"
+            : address == AwsMetadataIPv6 ? "metadata"
+            : (top >> 54) == 0x3FA ? "link_local"       // fe80::/10
+            : (top >> 57) == 0x7E ? "private"           // fc00::/7 unique local
+            : (top >> 56) == 0xFF ? "multicast"         // ff00::/8
             : "public";
     }
 

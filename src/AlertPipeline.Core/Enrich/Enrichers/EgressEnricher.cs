@@ -4,7 +4,7 @@ namespace AlertPipeline.Core.Enrich.Enrichers;
 
 /// <summary>
 /// Judges an attributed sandbox's outbound destination against its inventory's allowed egress:
-/// <c>destination.egress_allowed</c> is <c>true</c> or <c>false</c> for a public IPv4 destination or a named one
+/// <c>destination.egress_allowed</c> is <c>true</c> or <c>false</c> for a public IPv4 or IPv6 destination or a named one
 /// (<c>destination.domain</c>, <c>url.domain</c>, <c>tls.client.server_name</c>, <c>dns.question.name</c>); absent when
 /// the sandbox has no egress policy or the destination is internal. Runs after <see cref="SandboxEnricher"/> and
 /// <see cref="AddressClassEnricher"/>.

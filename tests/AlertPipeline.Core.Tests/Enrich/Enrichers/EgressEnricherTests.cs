@@ -10,7 +10,7 @@ public sealed class EgressEnricherTests
 
     private static readonly SandboxSnapshot Inventory = new(
     [
-        new SandboxRecord { Id = "sbx-042", AllowedEgress = ["192.0.2.0/24", "huggingface.co", "203.0.113.7"] },
+        new SandboxRecord { Id = "sbx-042", AllowedEgress = ["192.0.2.0/24", "huggingface.co", "203.0.113.7", "2001:db8:5::/48", "2001:db8:9::1"] },
         new SandboxRecord { Id = "no-policy" },
     ]);
 
@@ -40,6 +40,12 @@ public sealed class EgressEnricherTests
     [InlineData("203.0.113.7", "true")]
     [InlineData("203.0.113.8", "false")]
     [InlineData("198.51.100.45", "false")]
+    [InlineData("2001:db8:5::10", "true")]
+    [InlineData("2001:db8:5:ffff:ffff:ffff:ffff:ffff", "true")]
+    [InlineData("2001:db8:6::10", "false")]
+    [InlineData("2001:db8:9::1", "true")]
+    [InlineData("2001:db8:9::2", "false")]
+    [InlineData("::ffff:192.0.2.7", "true")]
     public void A_public_destination_is_judged_against_the_allowed_ranges(string ip, string expected)
         => Assert.Equal(expected, Judge("sbx-042", ip));
 
@@ -67,6 +73,8 @@ public sealed class EgressEnricherTests
     [Theory]
     [InlineData("sbx-042", "10.40.0.10")]
     [InlineData("sbx-042", "169.254.169.254")]
+    [InlineData("sbx-042", "fd12:3456::1")]
+    [InlineData("sbx-042", "fe80::1")]
     [InlineData("no-policy", "198.51.100.45")]
     [InlineData("unknown", "198.51.100.45")]
     public void Internal_destinations_and_sandboxes_without_a_policy_are_not_judged(string sandbox, string ip)
@@ -78,6 +86,9 @@ public sealed class EgressEnricherTests
     [InlineData("0.0.0.0/0", true)]
     [InlineData("10.0.5.0/33", false)]
     [InlineData("10.0.5/24", false)]
-    [InlineData("fd00::/8", false)]
-    public void Cidrs_parse(string text, bool expected) => Assert.Equal(expected, EgressPolicy.TryParseCidr(text, out _, out _));
+    [InlineData("fd00::/8", true)]
+    [InlineData("2001:db8::1", true)]
+    [InlineData("2001:db8::/129", false)]
+    [InlineData("2001:db8:::/64", false)]
+    public void Cidrs_parse(string text, bool expected) => Assert.Equal(expected, EgressPolicy.TryParseCidr(text));
 }
