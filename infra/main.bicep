@@ -151,6 +151,11 @@ var queueNames = [
   'sandbox-command-results'
 ]
 
+// Blob containers the code uses: dead-letter payloads too large for their Table row.
+var containerNames = [
+  'deadletters'
+]
+
 // Containers the Functions host writes: leases and timer schedules, function keys, Event Hubs checkpoints.
 var hostContainerNames = [
   'azure-webjobs-hosts'
@@ -225,6 +230,7 @@ module storage 'modules/storage.bicep' = {
     queueNames: queueNames
     deploymentContainerName: deploymentContainerName
     hostContainerNames: hostContainerNames
+    containerNames: containerNames
     publicNetworkAccess: publicNetworkAccess
     tags: tags
   }
@@ -299,7 +305,7 @@ module roles 'modules/roles.bicep' = {
     eventHubsNamespaceName: eventHubs.outputs.namespaceName
     hubNames: eventHubs.outputs.hubNames
     storageAccountName: storage.outputs.accountName
-    blobContainerNames: concat([deploymentContainerName], hostContainerNames)
+    blobContainerNames: concat([deploymentContainerName], hostContainerNames, containerNames)
     vaultName: keyVault.outputs.vaultName
     appInsightsName: monitoring.outputs.appInsightsName
   }

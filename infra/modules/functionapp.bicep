@@ -106,6 +106,7 @@ var appSettings = [
   // The pipeline's tables and queues.
   { name: 'AlertStorage__tableServiceUri', value: tableEndpoint }
   { name: 'AlertStorage__queueServiceUri', value: queueEndpoint }
+  { name: 'AlertStorage__blobServiceUri', value: blobEndpoint }
   // Tuning.
   { name: 'Pipeline__AlertBucket', value: tuning.pipelineAlertBucket }
   { name: 'Pipeline__RuleRefreshInterval', value: tuning.pipelineRuleRefreshInterval }

@@ -122,6 +122,7 @@ public static class AppSettings
         new(StorageNames.Setting, AppSettingKind.LocalOnly),
         new($"{StorageNames.Setting}:{StorageClients.TableServiceUriKey}", AppSettingKind.Value),
         new($"{StorageNames.Setting}:{StorageClients.QueueServiceUriKey}", AppSettingKind.Value),
+        new($"{StorageNames.Setting}:{StorageClients.BlobServiceUriKey}", AppSettingKind.Value),
         new($"{StorageNames.Setting}:{StorageClients.ClientIdKey}", AppSettingKind.LocalOnly),
 
         // Tuning (options classes).

@@ -51,8 +51,11 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<IRuleHistory>(sp => new TableRuleHistory(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IAlertStore>(sp => new TableAlertStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<ICorrelationStateStore>(sp => new TableCorrelationStateStore(sp.GetRequiredService<TableServiceClient>()));
+            // Payloads too large for a row go to blobs when the account's blob endpoint is configured.
+            var blobs = StorageClients.IsBlobStorageConfigured(configuration)
+                ? StorageClients.CreateBlobServiceClient(configuration).GetBlobContainerClient(StorageNames.DeadLettersContainer) : null;
             services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
-                sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
+                sp.GetRequiredService<TableServiceClient>(), blobs, time: sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IShutdownLedger>(sp => new TableShutdownLedger(sp.GetRequiredService<TableServiceClient>()));
@@ -70,7 +73,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IRuleHistory, InMemoryRuleHistory>();
         services.TryAddSingleton<IAlertStore, InMemoryAlertStore>();
         services.TryAddSingleton<ICorrelationStateStore, InMemoryCorrelationStateStore>();
-        services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
+        services.TryAddSingleton<IDeadLetterStore>(sp => new InMemoryDeadLetterStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
         services.TryAddSingleton<INotificationPoisonStore, InMemoryNotificationPoisonStore>();

@@ -93,6 +93,14 @@ public sealed class NameAgreementTests(CompiledTemplates templates)
     }
 
     [Fact]
+    public void Containers_AreEveryContainerInStorageNames()
+    {
+        var code = StorageConstants("Container");
+        Assert.Contains(StorageNames.DeadLettersContainer, code);
+        Assert.Equal(code.Order(StringComparer.Ordinal), TemplateArray(templates, "containerNames").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Queues_AreEveryQueueInStorageNames_AndTheShutdownDefault()
     {
         var code = StorageConstants("Queue");
