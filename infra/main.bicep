@@ -143,6 +143,7 @@ var tableNames = [
   'notificationpoison'
   'shutdownledger'
   'ratecounters'
+  'heartbeats'
 ]
 
 var queueNames = [
@@ -180,6 +181,7 @@ var defaultTuning = {
   correlationMaxEntriesPerGroup: 2000
   correlationRetentionGrace: '00:10:00'
   correlationMaxConcurrencyRetries: 8
+  heartbeatSilenceAfter: '00:05:00'
   channelTimeout: '00:00:30'
   shutdownKeyId: 'k1'
   shutdownDefaultQueue: 'sandbox-commands'

@@ -122,6 +122,7 @@ var appSettings = [
   { name: 'Correlation__MaxEntriesPerGroup', value: string(tuning.correlationMaxEntriesPerGroup) }
   { name: 'Correlation__RetentionGrace', value: tuning.correlationRetentionGrace }
   { name: 'Correlation__MaxConcurrencyRetries', value: string(tuning.correlationMaxConcurrencyRetries) }
+  { name: 'Heartbeat__SilenceAfter', value: tuning.heartbeatSilenceAfter }
   // Email (SendGrid).
   { name: 'SendGrid__ApiKey', value: emailEnabled ? '@Microsoft.KeyVault(${vaultRef}${emailApiKeySecretName})' : '' }
   { name: 'Notifications__From', value: emailFrom }

@@ -9,6 +9,7 @@ using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Detect.Management;
 using AlertPipeline.Core.Detect.Correlation;
+using AlertPipeline.Core.Detect.Heartbeat;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
@@ -42,6 +43,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(configuration.GetSection(AppSettings.ResponderSection).Get<ResponderOptions>() ?? new ResponderOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.ShutdownSection).Get<ShutdownOptions>() ?? new ShutdownOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.CorrelationSection).Get<CorrelationOptions>() ?? new CorrelationOptions());
+        services.TryAddSingleton(configuration.GetSection(AppSettings.HeartbeatSection).Get<HeartbeatOptions>() ?? new HeartbeatOptions());
 
         // Stores: Azure Storage when configured, else in memory (embedded mode, tests, replay).
         if (StorageClients.IsTableStorageConfigured(configuration))
@@ -60,6 +62,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IShutdownLedger>(sp => new TableShutdownLedger(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IRateCounter>(sp => new TableRateCounter(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<ISandboxActivityStore>(sp => new TableSandboxActivityStore(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
@@ -79,6 +82,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<INotificationPoisonStore, InMemoryNotificationPoisonStore>();
         services.TryAddSingleton<IShutdownLedger, InMemoryShutdownLedger>();
         services.TryAddSingleton<IRateCounter, InMemoryRateCounter>();
+        services.TryAddSingleton<ISandboxActivityStore, InMemorySandboxActivityStore>();
 
         // Without a queue the notifications are dispatched inline, in the flow that committed the alert.
         services.TryAddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
@@ -127,7 +131,11 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new TelemetryPipeline(
             sp.GetRequiredService<TelemetryIngestor>(), sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<RuleSetProvider>(),
             sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<IDeadLetterStore>(), pipelineOptions,
-            sp.GetRequiredService<CorrelationEngine>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>()));
+            sp.GetRequiredService<CorrelationEngine>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>(),
+            sp.GetRequiredService<ISandboxActivityStore>()));
+        services.TryAddSingleton(sp => new HeartbeatCheck(
+            sp.GetRequiredService<ISandboxActivityStore>(), sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<HeartbeatOptions>(),
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

@@ -131,6 +131,7 @@ public sealed class NameAgreementTests(CompiledTemplates templates)
             ["correlationMaxEntriesPerGroup"] = correlation.MaxEntriesPerGroup.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["correlationRetentionGrace"] = correlation.RetentionGrace.ToString("c"),
             ["correlationMaxConcurrencyRetries"] = correlation.MaxConcurrencyRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["heartbeatSilenceAfter"] = new AlertPipeline.Core.Detect.Heartbeat.HeartbeatOptions().SilenceAfter.ToString("c"),
             ["channelTimeout"] = new AlertPipeline.Adapters.Respond.Channels.Teams.TeamsChannelOptions().Timeout.ToString("c"),
             ["shutdownDefaultQueue"] = shutdown.DefaultQueue,
             ["shutdownCommandLifetime"] = shutdown.CommandLifetime.ToString("c"),

@@ -30,6 +30,9 @@ public static class StorageNames
     /// <summary>Table of correlation state (PartitionKey = correlation rule id, RowKey = group key hash).</summary>
     public const string CorrelationStateTable = "correlationstate";
 
+    /// <summary>Table of per-sandbox activity for the heartbeat check (PartitionKey = <c>sandbox</c>, RowKey = hash of the sandbox id).</summary>
+    public const string HeartbeatsTable = "heartbeats";
+
     /// <summary>Table of the sandbox inventory (PartitionKey = <c>sandbox</c>, RowKey = sandbox id).</summary>
     public const string SandboxesTable = "sandboxes";
 
