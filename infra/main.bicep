@@ -145,12 +145,18 @@ var tableNames = [
   'shutdownledger'
   'ratecounters'
   'responsepolicy'
+  'heartbeats'
 ]
 
 var queueNames = [
   'sandbox-commands'
   'notifications'
   'sandbox-command-results'
+]
+
+// Blob containers the code uses: dead-letter payloads too large for their Table row.
+var containerNames = [
+  'deadletters'
 ]
 
 // Containers the Functions host writes: leases and timer schedules, function keys, Event Hubs checkpoints.
@@ -179,6 +185,7 @@ var defaultTuning = {
   correlationMaxEntriesPerGroup: 2000
   correlationRetentionGrace: '00:10:00'
   correlationMaxConcurrencyRetries: 8
+  heartbeatSilenceAfter: '00:05:00'
   channelTimeout: '00:00:30'
   shutdownKeyId: 'k1'
   shutdownDefaultQueue: 'sandbox-commands'
@@ -229,6 +236,7 @@ module storage 'modules/storage.bicep' = {
     queueNames: queueNames
     deploymentContainerName: deploymentContainerName
     hostContainerNames: hostContainerNames
+    containerNames: containerNames
     publicNetworkAccess: publicNetworkAccess
     tags: tags
   }
@@ -303,7 +311,7 @@ module roles 'modules/roles.bicep' = {
     eventHubsNamespaceName: eventHubs.outputs.namespaceName
     hubNames: eventHubs.outputs.hubNames
     storageAccountName: storage.outputs.accountName
-    blobContainerNames: concat([deploymentContainerName], hostContainerNames)
+    blobContainerNames: concat([deploymentContainerName], hostContainerNames, containerNames)
     vaultName: keyVault.outputs.vaultName
     appInsightsName: monitoring.outputs.appInsightsName
   }

@@ -106,6 +106,7 @@ var appSettings = [
   // The pipeline's tables and queues.
   { name: 'AlertStorage__tableServiceUri', value: tableEndpoint }
   { name: 'AlertStorage__queueServiceUri', value: queueEndpoint }
+  { name: 'AlertStorage__blobServiceUri', value: blobEndpoint }
   // Tuning.
   { name: 'Pipeline__AlertBucket', value: tuning.pipelineAlertBucket }
   { name: 'Pipeline__RuleRefreshInterval', value: tuning.pipelineRuleRefreshInterval }
@@ -123,6 +124,7 @@ var appSettings = [
   { name: 'Correlation__MaxEntriesPerGroup', value: string(tuning.correlationMaxEntriesPerGroup) }
   { name: 'Correlation__RetentionGrace', value: tuning.correlationRetentionGrace }
   { name: 'Correlation__MaxConcurrencyRetries', value: string(tuning.correlationMaxConcurrencyRetries) }
+  { name: 'Heartbeat__SilenceAfter', value: tuning.heartbeatSilenceAfter }
   // Email (SendGrid).
   { name: 'SendGrid__ApiKey', value: emailEnabled ? '@Microsoft.KeyVault(${vaultRef}${emailApiKeySecretName})' : '' }
   { name: 'Notifications__From', value: emailFrom }

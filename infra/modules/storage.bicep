@@ -22,6 +22,9 @@ param deploymentContainerName string
 @description('Containers the Functions host writes (leases, keys, Event Hubs checkpoints).')
 param hostContainerNames array
 
+@description('Blob containers the code uses (StorageNames).')
+param containerNames array
+
 @description('Public network access: Disabled when private endpoints are used.')
 @allowed([
   'Enabled'
@@ -69,6 +72,16 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 
 resource hostContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
   for name in hostContainerNames: {
+    parent: blobService
+    name: name
+    properties: {
+      publicAccess: 'None'
+    }
+  }
+]
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
+  for name in containerNames: {
     parent: blobService
     name: name
     properties: {

@@ -3,6 +3,7 @@ using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Adapters.Respond.Channels.Teams;
 using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect.Correlation;
+using AlertPipeline.Core.Detect.Heartbeat;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Shutdown;
@@ -53,6 +54,9 @@ public static class AppSettings
 
     /// <summary>Section bound to <see cref="CorrelationOptions"/>.</summary>
     public const string CorrelationSection = "Correlation";
+
+    /// <summary>Section bound to <see cref="HeartbeatOptions"/>.</summary>
+    public const string HeartbeatSection = "Heartbeat";
 
     /// <summary>Section of the response policy: one key per alert level, channels as a comma-separated value.</summary>
     public const string ResponseLevelsSection = "Response:Levels";
@@ -122,6 +126,7 @@ public static class AppSettings
         new(StorageNames.Setting, AppSettingKind.LocalOnly),
         new($"{StorageNames.Setting}:{StorageClients.TableServiceUriKey}", AppSettingKind.Value),
         new($"{StorageNames.Setting}:{StorageClients.QueueServiceUriKey}", AppSettingKind.Value),
+        new($"{StorageNames.Setting}:{StorageClients.BlobServiceUriKey}", AppSettingKind.Value),
         new($"{StorageNames.Setting}:{StorageClients.ClientIdKey}", AppSettingKind.LocalOnly),
 
         // Tuning (options classes).
@@ -141,6 +146,7 @@ public static class AppSettings
         new($"{CorrelationSection}:{nameof(CorrelationOptions.MaxEntriesPerGroup)}", AppSettingKind.Value),
         new($"{CorrelationSection}:{nameof(CorrelationOptions.RetentionGrace)}", AppSettingKind.Value),
         new($"{CorrelationSection}:{nameof(CorrelationOptions.MaxConcurrencyRetries)}", AppSettingKind.Value),
+        new($"{HeartbeatSection}:{nameof(HeartbeatOptions.SilenceAfter)}", AppSettingKind.Value),
         new(SigmaPlaceholderConfiguration.Section, AppSettingKind.Family),
         new(ResponseLevelsSection, AppSettingKind.Family),
 

@@ -9,6 +9,7 @@ using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Detect.Management;
 using AlertPipeline.Core.Detect.Correlation;
+using AlertPipeline.Core.Detect.Heartbeat;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
@@ -43,6 +44,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(configuration.GetSection(AppSettings.ResponderSection).Get<ResponderOptions>() ?? new ResponderOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.ShutdownSection).Get<ShutdownOptions>() ?? new ShutdownOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.CorrelationSection).Get<CorrelationOptions>() ?? new CorrelationOptions());
+        services.TryAddSingleton(configuration.GetSection(AppSettings.HeartbeatSection).Get<HeartbeatOptions>() ?? new HeartbeatOptions());
 
         // Stores: Azure Storage when configured, else in memory (embedded mode, tests, replay).
         if (StorageClients.IsTableStorageConfigured(configuration))
@@ -52,14 +54,18 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<IRuleHistory>(sp => new TableRuleHistory(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IAlertStore>(sp => new TableAlertStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<ICorrelationStateStore>(sp => new TableCorrelationStateStore(sp.GetRequiredService<TableServiceClient>()));
+            // Payloads too large for a row go to blobs when the account's blob endpoint is configured.
+            var blobs = StorageClients.IsBlobStorageConfigured(configuration)
+                ? StorageClients.CreateBlobServiceClient(configuration).GetBlobContainerClient(StorageNames.DeadLettersContainer) : null;
             services.TryAddSingleton<IDeadLetterStore>(sp => new TableDeadLetterStore(
-                sp.GetRequiredService<TableServiceClient>(), time: sp.GetRequiredService<TimeProvider>()));
+                sp.GetRequiredService<TableServiceClient>(), blobs, time: sp.GetRequiredService<TimeProvider>()));
             services.TryAddSingleton<ISandboxInventory>(sp => new TableSandboxInventory(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IIndicatorStore>(sp => new TableIndicatorStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<INotificationPoisonStore>(sp => new TableNotificationPoisonStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IShutdownLedger>(sp => new TableShutdownLedger(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IRateCounter>(sp => new TableRateCounter(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IResponsePolicyStore>(sp => new TableResponsePolicyStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<ISandboxActivityStore>(sp => new TableSandboxActivityStore(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
@@ -73,7 +79,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IRuleHistory, InMemoryRuleHistory>();
         services.TryAddSingleton<IAlertStore, InMemoryAlertStore>();
         services.TryAddSingleton<ICorrelationStateStore, InMemoryCorrelationStateStore>();
-        services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
+        services.TryAddSingleton<IDeadLetterStore>(sp => new InMemoryDeadLetterStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ISandboxInventory>(_ => new InMemorySandboxInventory([]));
         services.TryAddSingleton<IIndicatorStore>(_ => new InMemoryIndicatorStore([]));
         services.TryAddSingleton<IShutdownCommandQueue, InMemoryShutdownCommandQueue>();
@@ -81,6 +87,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IShutdownLedger, InMemoryShutdownLedger>();
         services.TryAddSingleton<IRateCounter, InMemoryRateCounter>();
         services.TryAddSingleton<IResponsePolicyStore, InMemoryResponsePolicyStore>();
+        services.TryAddSingleton<ISandboxActivityStore, InMemorySandboxActivityStore>();
 
         // Without a queue the notifications are dispatched inline, in the flow that committed the alert.
         services.TryAddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
@@ -140,10 +147,14 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new TelemetryPipeline(
             sp.GetRequiredService<TelemetryIngestor>(), sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<RuleSetProvider>(),
             sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<IDeadLetterStore>(), pipelineOptions,
-            sp.GetRequiredService<CorrelationEngine>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>())
+            sp.GetRequiredService<CorrelationEngine>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>(),
+            sp.GetRequiredService<ISandboxActivityStore>())
         {
             Indicators = sp.GetRequiredService<IndicatorSetProvider>(),
         });
+        services.TryAddSingleton(sp => new HeartbeatCheck(
+            sp.GetRequiredService<ISandboxActivityStore>(), sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<HeartbeatOptions>(),
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

@@ -21,6 +21,7 @@ internal static class AlertPipeCli
                                   (spooled through outages, positions kept, heartbeats)
           send <file>...          send recorded telemetry to an Event Hub (deployment smoke test)
           tail                    print a hub's events as the pipeline parses them
+          deadletter list|replay  show rejected records; resubmit them to their hub after a fix
         run 'alertpipe <command> --help' for details
         """;
 
@@ -44,6 +45,7 @@ internal static class AlertPipeCli
             "ship" => (ShipCommand.Usage, () => new ShipCommand(stderr).RunAsync(rest, cancellationToken)),
             "send" => (SendCommand.Usage, () => new SendCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "tail" => (TailCommand.Usage, () => new TailCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
+            "deadletter" => (DeadLetterCommand.Usage, () => new DeadLetterCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             _ => (string.Empty, null!),
         };
 

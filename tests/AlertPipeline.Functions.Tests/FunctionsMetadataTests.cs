@@ -69,8 +69,7 @@ public sealed class FunctionsMetadataTests
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(
-            ["DeleteResponsePolicy", "DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry",
-             "ListResponsePolicy", "ListRules", "PutResponsePolicy", "PutRule", "RecordCommandOutcome", "SweepCorrelationState", "TestRule", "ValidateRule"],
+            ["CheckSandboxHeartbeats", "DeleteResponsePolicy", "DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry", "ListResponsePolicy", "ListRules", "PutResponsePolicy", "PutRule", "RecordCommandOutcome", "SweepCorrelationState", "TestRule", "ValidateRule"],
             names);
     }
 
@@ -147,6 +146,17 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal("timerTrigger", binding.GetProperty("type").GetString());
         Assert.Equal("0 */1 * * * *", binding.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
+    public void The_heartbeat_check_runs_every_minute_on_a_timer()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == "CheckSandboxHeartbeats");
+        var binding = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+
+        Assert.Equal("timerTrigger", binding.GetProperty("type").GetString());
+        Assert.Equal("30 */1 * * * *", binding.GetProperty("schedule").GetString());
     }
 
     /// <summary>Each binding's string properties, in a comparable order.</summary>

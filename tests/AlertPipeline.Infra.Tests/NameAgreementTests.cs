@@ -93,6 +93,14 @@ public sealed class NameAgreementTests(CompiledTemplates templates)
     }
 
     [Fact]
+    public void Containers_AreEveryContainerInStorageNames()
+    {
+        var code = StorageConstants("Container");
+        Assert.Contains(StorageNames.DeadLettersContainer, code);
+        Assert.Equal(code.Order(StringComparer.Ordinal), TemplateArray(templates, "containerNames").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Queues_AreEveryQueueInStorageNames_AndTheShutdownDefault()
     {
         var code = StorageConstants("Queue");
@@ -125,6 +133,7 @@ public sealed class NameAgreementTests(CompiledTemplates templates)
             ["correlationMaxEntriesPerGroup"] = correlation.MaxEntriesPerGroup.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["correlationRetentionGrace"] = correlation.RetentionGrace.ToString("c"),
             ["correlationMaxConcurrencyRetries"] = correlation.MaxConcurrencyRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["heartbeatSilenceAfter"] = new AlertPipeline.Core.Detect.Heartbeat.HeartbeatOptions().SilenceAfter.ToString("c"),
             ["channelTimeout"] = new AlertPipeline.Adapters.Respond.Channels.Teams.TeamsChannelOptions().Timeout.ToString("c"),
             ["shutdownDefaultQueue"] = shutdown.DefaultQueue,
             ["shutdownCommandLifetime"] = shutdown.CommandLifetime.ToString("c"),

@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
@@ -25,6 +26,9 @@ public static class StorageClients
     /// <summary>Key under <see cref="StorageNames.Setting"/> with the Queue service URI (identity-based form).</summary>
     public const string QueueServiceUriKey = "queueServiceUri";
 
+    /// <summary>Key under <see cref="StorageNames.Setting"/> with the Blob service URI (identity-based form; dead-letter payloads).</summary>
+    public const string BlobServiceUriKey = "blobServiceUri";
+
     /// <summary>Key under <see cref="StorageNames.Setting"/> naming a user-assigned managed identity (optional).</summary>
     public const string ClientIdKey = "clientId";
 
@@ -42,6 +46,31 @@ public static class StorageClients
         ArgumentNullException.ThrowIfNull(configuration);
         return !string.IsNullOrWhiteSpace(ConnectionString(configuration))
             || !string.IsNullOrWhiteSpace(configuration[$"{StorageNames.Setting}:{QueueServiceUriKey}"]);
+    }
+
+    /// <summary>True when either a connection string or a blob service URI is configured.</summary>
+    public static bool IsBlobStorageConfigured(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return !string.IsNullOrWhiteSpace(ConnectionString(configuration))
+            || !string.IsNullOrWhiteSpace(configuration[$"{StorageNames.Setting}:{BlobServiceUriKey}"]);
+    }
+
+    /// <summary>The Blob service client for the configured account.</summary>
+    /// <param name="configuration">Configuration holding <c>AlertStorage</c>.</param>
+    /// <param name="credential">Credential for the identity-based form; <see cref="DefaultAzureCredential"/> when null.</param>
+    /// <exception cref="InvalidOperationException">Neither form is configured.</exception>
+    public static BlobServiceClient CreateBlobServiceClient(IConfiguration configuration, TokenCredential? credential = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var connectionString = ConnectionString(configuration);
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return new BlobServiceClient(connectionString);
+        }
+
+        var uri = ServiceUri(configuration, BlobServiceUriKey);
+        return new BlobServiceClient(uri, credential ?? CreateCredential(configuration));
     }
 
     /// <summary>The Table service client for the configured account.</summary>

@@ -21,11 +21,17 @@ public static class StorageNames
     /// <summary>Table of alerts (PartitionKey = first two characters of the alert id, RowKey = alert id).</summary>
     public const string AlertsTable = "alerts";
 
-    /// <summary>Table of rejected events (PartitionKey = UTC write date <c>yyyyMMdd</c>).</summary>
+    /// <summary>Table of rejected events (PartitionKey = UTC day the message was enqueued, <c>yyyyMMdd</c>; RowKey = dead-letter id).</summary>
     public const string DeadLettersTable = "deadletters";
+
+    /// <summary>Blob container of dead-letter payloads too large for their row (blob name = dead-letter id).</summary>
+    public const string DeadLettersContainer = "deadletters";
 
     /// <summary>Table of correlation state (PartitionKey = correlation rule id, RowKey = group key hash).</summary>
     public const string CorrelationStateTable = "correlationstate";
+
+    /// <summary>Table of per-sandbox activity for the heartbeat check (PartitionKey = <c>sandbox</c>, RowKey = hash of the sandbox id).</summary>
+    public const string HeartbeatsTable = "heartbeats";
 
     /// <summary>Table of the sandbox inventory (PartitionKey = <c>sandbox</c>, RowKey = sandbox id).</summary>
     public const string SandboxesTable = "sandboxes";

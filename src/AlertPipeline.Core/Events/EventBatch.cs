@@ -191,8 +191,9 @@ public sealed class EventBatch
     public string FormatOf(int index) => _meta[index].Format;
 
     /// <summary>Records a rejected event or body; never throws, so a parser can always continue.</summary>
+    /// <remarks>The input is copied whole (it is replayed from the dead-letter store); rejects are off the hot path.</remarks>
     public void Reject(SourcePosition position, string format, string reason, string detail, ReadOnlySpan<byte> input)
-        => _rejects.Add(new RejectedEvent(position, format, reason, detail, RejectedEvent.ExcerptOf(input)));
+        => _rejects.Add(new RejectedEvent(position, format, reason, detail, RejectedEvent.ExcerptOf(input)) { Payload = input.ToArray() });
 
     /// <summary>Replaces reject <paramref name="index"/> (the ingestor adds the closest format's name to it).</summary>
     public void ReplaceReject(int index, RejectedEvent reject) => _rejects[index] = reject;

@@ -5,4 +5,9 @@ namespace AlertPipeline.Core.Events;
 /// <param name="Stream">Stable stream name (hub/partition, or file path).</param>
 /// <param name="Sequence">Sequence number of the message within its stream.</param>
 /// <param name="EnqueuedTime">When the transport accepted the message; used only where an event has no time of its own.</param>
-public readonly record struct TelemetryMessage(ReadOnlyMemory<byte> Body, string Stream, long Sequence, DateTimeOffset EnqueuedTime);
+/// <param name="Hub">The Event Hub the message came from, or null for other transports. Shared per batch.</param>
+/// <param name="Partition">The Event Hubs partition id, or null. Shared per batch.</param>
+/// <param name="Offset">The message's Event Hubs offset, or null. Carried only into dead letters.</param>
+public readonly record struct TelemetryMessage(
+    ReadOnlyMemory<byte> Body, string Stream, long Sequence, DateTimeOffset EnqueuedTime,
+    string? Hub = null, string? Partition = null, string? Offset = null);

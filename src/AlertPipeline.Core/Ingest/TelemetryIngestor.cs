@@ -32,6 +32,34 @@ public sealed class TelemetryIngestor
     /// <summary>Parses one message into <paramref name="batch"/>.</summary>
     public void Ingest(in TelemetryMessage message, EventBatch batch)
     {
+        var rejectsBefore = batch.Rejects.Count;
+        IngestBody(message, batch);
+        if (batch.Rejects.Count > rejectsBefore)
+        {
+            AddOrigin(message, batch, rejectsBefore);
+        }
+    }
+
+    /// <summary>
+    /// Stamps the message's transport origin on the rejects it produced, here rather than in every format: a dead
+    /// letter needs hub, partition, offset and enqueued time to be found and replayed, and only rejects pay for it.
+    /// </summary>
+    private static void AddOrigin(in TelemetryMessage message, EventBatch batch, int from)
+    {
+        for (var i = from; i < batch.Rejects.Count; i++)
+        {
+            batch.ReplaceReject(i, batch.Rejects[i] with
+            {
+                Hub = message.Hub,
+                PartitionId = message.Partition,
+                Offset = message.Offset,
+                EnqueuedTime = message.EnqueuedTime,
+            });
+        }
+    }
+
+    private void IngestBody(in TelemetryMessage message, EventBatch batch)
+    {
         var body = message.Body.Span;
         var format = Detect(body);
         if (format is null)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Detect.Correlation;
+using AlertPipeline.Core.Detect.Heartbeat;
 using AlertPipeline.Core.Detect.Sigma;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Events;
@@ -27,6 +28,7 @@ public sealed partial class TelemetryPipeline
     private readonly IDeadLetterStore _deadLetters;
     private readonly PipelineOptions _options;
     private readonly ILogger _logger;
+    private readonly ISandboxActivityStore? _activity;
     private readonly ConcurrentBag<EventBatch> _batchPool = [];
 
     /// <summary>Composes the stages.</summary>
@@ -38,8 +40,10 @@ public sealed partial class TelemetryPipeline
         IDeadLetterStore deadLetters,
         PipelineOptions options,
         CorrelationEngine correlations,
-        ILogger<TelemetryPipeline>? logger = null)
+        ILogger<TelemetryPipeline>? logger = null,
+        ISandboxActivityStore? activity = null)
     {
+        _activity = activity;
         _correlations = correlations;
         _ingestor = ingestor;
         _sandboxes = sandboxes;
@@ -61,11 +65,15 @@ public sealed partial class TelemetryPipeline
         var indicators = Indicators is null ? IndicatorSet.Empty : await Indicators.GetAsync(cancellationToken).ConfigureAwait(false);
 
         var batch = _batchPool.TryTake(out var pooled) ? pooled : new EventBatch(Math.Max(messages.Count, 16));
+
+        // Which events each message produced: the heartbeat check counts by the hub's enqueued time, not by the event's own.
+        var messageEnds = System.Buffers.ArrayPool<int>.Shared.Rent(messages.Count);
         try
         {
-            foreach (var message in messages)
+            for (var m = 0; m < messages.Count; m++)
             {
-                _ingestor.Ingest(message, batch);
+                _ingestor.Ingest(messages[m], batch);
+                messageEnds[m] = batch.Count;
             }
 
             // Dead letters are written before alerts so a crash later in the batch cannot lose them.
@@ -88,6 +96,17 @@ public sealed partial class TelemetryPipeline
             }
 
             await _correlations.ProcessAsync(ruleSet, batch, detections, RespondToCorrelations, cancellationToken).ConfigureAwait(false);
+
+            // Last, so a slow activity write never delays an alert; one update per sandbox per batch.
+            if (_activity is not null)
+            {
+                var updates = new SandboxActivityAggregator().Aggregate(batch, messages, messageEnds.AsSpan(0, messages.Count), snapshot);
+                if (updates.Count > 0)
+                {
+                    await _activity.RecordAsync(updates, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
             return new PipelineResult(batch.Count, rejected, alerts);
 
             async Task RespondToCorrelations(IReadOnlyList<CorrelationFiring> firings, CancellationToken ct)
@@ -98,6 +117,7 @@ public sealed partial class TelemetryPipeline
         }
         finally
         {
+            System.Buffers.ArrayPool<int>.Shared.Return(messageEnds);
             batch.Clear();
             _batchPool.Add(batch);
         }

@@ -10,7 +10,7 @@ namespace AlertPipeline.Functions.EventHubs;
 /// <param name="PartitionId">The partition all events of the batch came from.</param>
 /// <param name="Sequences">Per-event sequence numbers, or null when the host sent none.</param>
 /// <param name="EnqueuedTimes">Per-event enqueued times, or null.</param>
-/// <param name="Offsets">Per-event offsets, or null; kept for diagnostics only.</param>
+/// <param name="Offsets">Per-event offsets, or null; kept for diagnostics and dead letters.</param>
 internal sealed record EventHubBatchSource(
     string Hub,
     string PartitionId,
@@ -67,11 +67,14 @@ internal static class EventHubBatch
         var messages = new TelemetryMessage[bodies.Count];
         var sequences = source.Sequences?.Count == messages.Length ? source.Sequences : null;
         var times = source.EnqueuedTimes?.Count == messages.Length ? source.EnqueuedTimes : null;
+        var offsets = source.Offsets?.Count == messages.Length ? source.Offsets : null;
         for (var i = 0; i < messages.Length; i++)
         {
             var sequence = sequences is null ? i : sequences[i];
             var enqueued = times is null ? now : times[i];
-            messages[i] = new TelemetryMessage(bodies[i] ?? [], source.Stream, sequence, enqueued);
+
+            // Hub, partition and offset travel with the message only so a dead letter can say where to find and replay it.
+            messages[i] = new TelemetryMessage(bodies[i] ?? [], source.Stream, sequence, enqueued, source.Hub, source.PartitionId, offsets?[i]);
         }
 
         return messages;

@@ -88,6 +88,8 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         Assert.NotNull(provider.GetRequiredService<RuleManager>());
         Assert.IsType<InMemoryAlertStore>(provider.GetRequiredService<IAlertStore>());
         Assert.IsType<InMemoryDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
+        Assert.IsType<AlertPipeline.Core.Detect.Heartbeat.InMemorySandboxActivityStore>(provider.GetRequiredService<AlertPipeline.Core.Detect.Heartbeat.ISandboxActivityStore>());
+        Assert.NotNull(provider.GetRequiredService<AlertPipeline.Core.Detect.Heartbeat.HeartbeatCheck>());
         Assert.IsType<InMemoryShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
         Assert.IsType<InlineNotificationOutbox>(provider.GetRequiredService<INotificationOutbox>());
         Assert.IsType<InMemoryNotificationPoisonStore>(provider.GetRequiredService<INotificationPoisonStore>());
@@ -127,6 +129,7 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         Assert.IsType<TableRuleHistory>(provider.GetRequiredService<IRuleHistory>());
         Assert.IsType<TableAlertStore>(provider.GetRequiredService<IAlertStore>());
         Assert.IsType<TableDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
+        Assert.IsType<AlertPipeline.Adapters.Detect.TableSandboxActivityStore>(provider.GetRequiredService<AlertPipeline.Core.Detect.Heartbeat.ISandboxActivityStore>());
         Assert.IsType<TableSandboxInventory>(provider.GetRequiredService<ISandboxInventory>());
         Assert.IsType<QueueShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
         Assert.IsType<QueueNotificationOutbox>(provider.GetRequiredService<INotificationOutbox>());

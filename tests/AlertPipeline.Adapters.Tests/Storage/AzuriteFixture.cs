@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using AlertPipeline.Adapters.Storage;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
@@ -26,7 +27,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
     private Process? _process;
     private string? _workspace;
 
-    /// <summary>Connection string to the running Azurite (tables and queues).</summary>
+    /// <summary>Connection string to the running Azurite (tables, queues and blobs).</summary>
     public string ConnectionString { get; private set; } = string.Empty;
 
     /// <summary>Table service client built the way the app builds it (<see cref="StorageClients"/>).</summary>
@@ -34,6 +35,12 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
 
     /// <summary>Queue service client built the way the app builds it (Base64 messages).</summary>
     public QueueServiceClient QueueService { get; private set; } = null!;
+
+    /// <summary>Blob service client built the way the app builds it.</summary>
+    public BlobServiceClient BlobService { get; private set; } = null!;
+
+    /// <summary>A blob container name no other test uses (lowercase letters, digits, hyphens).</summary>
+    public static string UniqueContainerName(string prefix) => UniqueQueueName(prefix);
 
     /// <summary>A table name no other test uses (letters and digits only, as the service requires).</summary>
     public static string UniqueTableName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..16];
@@ -99,7 +106,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
                 if (match.Success)
                 {
                     ports[match.Groups["service"].Value] = int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
-                    if (ports.ContainsKey("Queue") && ports.ContainsKey("Table"))
+                    if (ports.ContainsKey("Queue") && ports.ContainsKey("Table") && ports.ContainsKey("Blob"))
                     {
                         ready.TrySetResult();
                     }
@@ -124,12 +131,14 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
 
         ConnectionString =
             $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
-            $"TableEndpoint=http://127.0.0.1:{ports["Table"]}/{AccountName};QueueEndpoint=http://127.0.0.1:{ports["Queue"]}/{AccountName};";
+            $"TableEndpoint=http://127.0.0.1:{ports["Table"]}/{AccountName};QueueEndpoint=http://127.0.0.1:{ports["Queue"]}/{AccountName};" +
+            $"BlobEndpoint=http://127.0.0.1:{ports["Blob"]}/{AccountName};";
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { [StorageNames.Setting] = ConnectionString })
             .Build();
         TableService = StorageClients.CreateTableServiceClient(configuration);
         QueueService = StorageClients.CreateQueueServiceClient(configuration);
+        BlobService = StorageClients.CreateBlobServiceClient(configuration);
     }
 
     /// <inheritdoc />

@@ -112,6 +112,13 @@ public sealed class IngestFunctionsTests : IDisposable
 
         var deadLetter = Assert.Single(DeadLetters.Items);
         Assert.Equal(new SourcePosition($"{FirewallHub}/0", 8, 0), deadLetter.Position);
+
+        // Everything a dead letter needs to be found on the hub and replayed.
+        Assert.Equal(FirewallHub, deadLetter.Hub);
+        Assert.Equal("0", deadLetter.PartitionId);
+        Assert.Equal("8192", deadLetter.Offset);
+        Assert.Equal(new DateTimeOffset(2025, 11, 14, 3, 20, 3, TimeSpan.Zero), deadLetter.EnqueuedTime);
+        Assert.Equal("not json at all"u8.ToArray(), deadLetter.Payload.ToArray());
         var batch = Assert.Single(BatchLogs());
         Assert.Equal(1, batch.State["Accepted"]);
     }
@@ -199,5 +206,15 @@ public sealed class IngestFunctionsTests : IDisposable
     {
         public Task WriteAsync(IReadOnlyList<RejectedEvent> rejects, CancellationToken cancellationToken)
             => throw new IOException("dead-letter table unreachable");
+
+        public Task<IReadOnlyList<DeadLetter>> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken) => throw Unreachable();
+
+        public Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken) => throw Unreachable();
+
+        public Task<byte[]?> ReadPayloadAsync(string id, CancellationToken cancellationToken) => throw Unreachable();
+
+        public Task<bool> MarkReplayedAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) => throw Unreachable();
+
+        private static IOException Unreachable() => new("dead-letter table unreachable");
     }
 }
