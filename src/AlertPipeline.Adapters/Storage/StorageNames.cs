@@ -47,4 +47,10 @@ public static class StorageNames
 
     /// <summary>Table of notifications given up on (PartitionKey = alert id, RowKey = channel).</summary>
     public const string NotificationPoisonTable = "notificationpoison";
+
+    /// <summary>
+    /// Table of the audit trail: every notification, command, approval and controller outcome, three rows per entry
+    /// (by entry id, by alert, by sandbox and UTC day); see <c>TableAuditLog</c>.
+    /// </summary>
+    public const string AuditTable = "audit";
 }
