@@ -12,6 +12,7 @@ internal static class AlertPipeCli
           replay <file>...        run recorded telemetry through the pipeline and show the alerts
           controller --hook <cmd>  the reference sandbox controller: verify signed commands, run a hook, report
           inventory import        load a sandbox inventory file into Table Storage
+          audit list              the audit trail of an alert or a sandbox (notifications, commands, outcomes)
           rules validate|push|list|test|history
                                   check Sigma rules, write them to Table Storage (recorded),
                                   list them, try one on telemetry, show its changes
@@ -36,6 +37,7 @@ internal static class AlertPipeCli
             "replay" => (ReplayCommand.Usage, (Func<Task<int>>)(() => new ReplayCommand(stdout, stderr).RunAsync(rest, cancellationToken))),
             "controller" => (ControllerCommand.Usage, () => new ControllerCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "inventory" => (InventoryCommand.Usage, () => new InventoryCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
+            "audit" => (AuditCommand.Usage, () => new AuditCommand(stdout).RunAsync(rest, cancellationToken)),
             "rules" => (rest is ["validate", ..] ? RulesValidateCommand.Usage : RulesCommand.Usage, () => new RulesCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "ship" => (ShipCommand.Usage, () => new ShipCommand(stderr).RunAsync(rest, cancellationToken)),
             "send" => (SendCommand.Usage, () => new SendCommand(stdout, stderr).RunAsync(rest, cancellationToken)),

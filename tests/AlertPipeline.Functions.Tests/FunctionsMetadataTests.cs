@@ -70,7 +70,7 @@ public sealed class FunctionsMetadataTests
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(
             ["DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry",
-             "ListRules", "PutRule", "RecordCommandOutcome", "SweepCorrelationState", "TestRule", "ValidateRule"],
+             "ListAudit", "ListRules", "PutRule", "RecordCommandOutcome", "SweepCorrelationState", "TestRule", "ValidateRule"],
             names);
     }
 
@@ -116,6 +116,18 @@ public sealed class FunctionsMetadataTests
         Assert.Equal([httpMethod], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         var output = Assert.Single(bindings, b => b.GetProperty("type").GetString() == "http");
         Assert.Equal(("$return", "Out"), (output.GetProperty("name").GetString(), output.GetProperty("direction").GetString()));
+    }
+
+    [Fact]
+    public void The_audit_is_read_with_a_function_key_on_get_audit()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == "ListAudit");
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString() == "httpTrigger");
+
+        Assert.Equal("AlertPipeline.Functions.Functions.AuditFunctions.ListAsync", function.GetProperty("entryPoint").GetString());
+        Assert.Equal(("audit", "Function"), (trigger.GetProperty("route").GetString(), trigger.GetProperty("authLevel").GetString()));
+        Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
     }
 
     [Fact]
