@@ -125,6 +125,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new CommandOutcomeRecorder(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<ILogger<CommandOutcomeRecorder>>(),
             outcomeSigner, sp.GetRequiredService<AuditTrail>()));
+        services.TryAddSingleton(sp => new SuppressedDigest(
+            sp.GetRequiredService<IAuditLog>() as IAuditTimeline ?? throw new InvalidOperationException("The registered audit log cannot be read by time (IAuditTimeline)."),
+            sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<IRateCounter>(),
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SuppressedDigest>>()));
         services.TryAddSingleton(sp => new AlertResponder(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<INotificationOutbox>(), sp.GetRequiredService<ResponsePolicy>(),
             sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertResponder>>()));

@@ -70,7 +70,7 @@ public sealed class FunctionsMetadataTests
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(
             ["DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry",
-             "ListAudit", "ListRules", "PutRule", "RecordCommandOutcome", "SweepCorrelationState", "TestRule", "ValidateRule"],
+             "ListAudit", "ListRules", "PutRule", "RecordCommandOutcome", "SendSuppressedDigest", "SweepCorrelationState", "TestRule", "ValidateRule"],
             names);
     }
 
@@ -159,6 +159,17 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal("timerTrigger", binding.GetProperty("type").GetString());
         Assert.Equal("0 */1 * * * *", binding.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
+    public void The_suppressed_digest_runs_every_ten_minutes_on_a_timer()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == "SendSuppressedDigest");
+        var binding = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+
+        Assert.Equal("timerTrigger", binding.GetProperty("type").GetString());
+        Assert.Equal("0 */10 * * * *", binding.GetProperty("schedule").GetString());
     }
 
     /// <summary>Each binding's string properties, in a comparable order.</summary>

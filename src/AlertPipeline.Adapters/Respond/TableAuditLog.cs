@@ -8,7 +8,7 @@ using Azure.Data.Tables;
 namespace AlertPipeline.Adapters.Respond;
 
 /// <summary>
-/// The audit trail on Table Storage (table <see cref="StorageNames.AuditTable"/>). Each entry is written as three rows
+/// The audit trail on Table Storage (table <see cref="StorageNames.AuditTable"/>). Each entry is written as four rows
 /// with the same columns, so both queries are single range scans and recording is idempotent on the entry id:
 /// <list type="bullet">
 /// <item>PartitionKey <c>id~&lt;hash[0..2]&gt;</c>, RowKey a hash of <see cref="AuditEntry.EntryId"/>: the entry itself, added
@@ -16,12 +16,13 @@ namespace AlertPipeline.Adapters.Respond;
 /// <item>PartitionKey <c>alert~&lt;alert id&gt;</c>: an alert's entries in one partition;</item>
 /// <item>PartitionKey <c>sandbox~&lt;sandbox id&gt;~&lt;yyyyMMdd&gt;</c>: a sandbox's entries by UTC day, so a busy sandbox's
 /// partitions stay small and "since" reads only the days it needs (one range over consecutive partition keys).</item>
+/// <item>PartitionKey <c>time~&lt;yyyyMMddHH&gt;</c>: the whole fleet's entries by UTC hour, for reads by time alone (the digest).</item>
 /// </list>
 /// Index RowKeys are the entry time (UTC ticks, 19 digits) then the id hash: time-ordered, oldest first. The index rows
 /// are upserts from the stored entry row, so a retry after a crash between the rows completes them with the first values.
 /// Ids are escaped for keys (<c>/ \ # ? ~ %</c> and control characters as <c>%XX</c>; long ids cut and suffixed with a hash).
 /// </summary>
-public sealed class TableAuditLog : IAuditLog
+public sealed class TableAuditLog : IAuditLog, IAuditTimeline
 {
     private const int MaxIdInKey = 180;
     private const int MaxText = 4096;
@@ -59,6 +60,16 @@ public sealed class TableAuditLog : IAuditLog
         var rowKey = RowKeyOf(entry.At, hash);
         await _table.UpsertEntityAsync(ToEntity(AlertPartition(entry.AlertId), rowKey, entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         await _table.UpsertEntityAsync(ToEntity(SandboxPartition(entry.SandboxId, entry.At), rowKey, entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await _table.UpsertEntityAsync(ToEntity(TimePartition(entry.At), rowKey, entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AuditEntry>> ListBetweenAsync(DateTimeOffset from, DateTimeOffset to, int max, CancellationToken cancellationToken)
+    {
+        // Hour partitions are consecutive keys; row keys grow with time, so two RowKey bounds cut the first and last hour.
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {TimePartition(from)} and PartitionKey le {TimePartition(to)} and RowKey ge {Ticks(from)} and RowKey lt {Ticks(to)}");
+        return QueryAsync(filter, max, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -108,6 +119,8 @@ public sealed class TableAuditLog : IAuditLog
     /// <summary>The sandbox index partition of <paramref name="sandboxId"/> on the UTC day of <paramref name="at"/>.</summary>
     internal static string SandboxPartition(string sandboxId, DateTimeOffset at)
         => "sandbox~" + EscapeId(sandboxId) + "~" + at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    private static string TimePartition(DateTimeOffset at) => "time~" + at.UtcDateTime.ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
 
     private static string RowKeyOf(DateTimeOffset at, string hash) => Ticks(at) + "~" + hash;
 

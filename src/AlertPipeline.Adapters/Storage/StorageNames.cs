@@ -49,8 +49,8 @@ public static class StorageNames
     public const string NotificationPoisonTable = "notificationpoison";
 
     /// <summary>
-    /// Table of the audit trail: every notification, command, approval and controller outcome, three rows per entry
-    /// (by entry id, by alert, by sandbox and UTC day); see <c>TableAuditLog</c>.
+    /// Table of the audit trail: every notification, command, approval and controller outcome, four rows per entry
+    /// (by entry id, by alert, by sandbox and UTC day, by UTC hour); see <c>TableAuditLog</c>.
     /// </summary>
     public const string AuditTable = "audit";
 }

@@ -85,6 +85,22 @@ public abstract class AuditLogContract
     }
 
     [Fact]
+    public async Task The_fleet_timeline_between_two_times_spans_hours_and_sandboxes_oldest_first()
+    {
+        await Log.RecordAsync(Entry("before", "a1", "sbx-1", T0.AddMinutes(-1)), CancellationToken.None);
+        await Log.RecordAsync(Entry("t3", "a3", "sbx-3", T0.AddMinutes(70)), CancellationToken.None);
+        await Log.RecordAsync(Entry("t1", "a1", "sbx-1", T0), CancellationToken.None);
+        await Log.RecordAsync(Entry("t2", "a2", "sbx-2", T0.AddMinutes(15), "suppressed"), CancellationToken.None);
+        await Log.RecordAsync(Entry("at-end", "a4", "sbx-4", T0.AddMinutes(80)), CancellationToken.None);
+
+        var timeline = Assert.IsAssignableFrom<IAuditTimeline>(Log);
+        var between = await timeline.ListBetweenAsync(T0, T0.AddMinutes(80), 10, CancellationToken.None);
+
+        Assert.Equal(["t1", "t2", "t3"], between.Select(e => e.EntryId));
+        Assert.Equal(["t1"], (await timeline.ListBetweenAsync(T0, T0.AddMinutes(80), 1, CancellationToken.None)).Select(e => e.EntryId));
+    }
+
+    [Fact]
     public async Task Nothing_for_an_unknown_alert_or_sandbox_or_max_zero()
     {
         await Log.RecordAsync(Entry("e1", "a1", "sbx-1", T0), CancellationToken.None);
