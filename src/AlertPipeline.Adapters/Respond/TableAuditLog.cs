@@ -57,10 +57,12 @@ public sealed class TableAuditLog : IAuditLog, IAuditTimeline
             entry = FromEntity(stored.Value);
         }
 
+        // The index rows are independent upserts (different partitions, no transaction possible): written together.
         var rowKey = RowKeyOf(entry.At, hash);
-        await _table.UpsertEntityAsync(ToEntity(AlertPartition(entry.AlertId), rowKey, entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        await _table.UpsertEntityAsync(ToEntity(SandboxPartition(entry.SandboxId, entry.At), rowKey, entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        await _table.UpsertEntityAsync(ToEntity(TimePartition(entry.At), rowKey, entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(
+            _table.UpsertEntityAsync(ToEntity(AlertPartition(entry.AlertId), rowKey, entry), TableUpdateMode.Replace, cancellationToken),
+            _table.UpsertEntityAsync(ToEntity(SandboxPartition(entry.SandboxId, entry.At), rowKey, entry), TableUpdateMode.Replace, cancellationToken),
+            _table.UpsertEntityAsync(ToEntity(TimePartition(entry.At), rowKey, entry), TableUpdateMode.Replace, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
