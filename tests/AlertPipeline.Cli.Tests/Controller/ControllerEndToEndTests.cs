@@ -130,6 +130,26 @@ public sealed class ControllerEndToEndTests : IClassFixture<AzuriteFixture>, IDi
         Assert.Single(audit, e => e.Kind == AuditKind.ControllerOutcome && e.Outcome == "rejected" && e.Detail!.Contains("earlier outcome stands", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(null, "host-a", "Controller__ResultKey is not set")]
+    [InlineData(ResultKey, null, "Controller__ResultKeyId is not set")]
+    [InlineData("c2hvcnQ=", "host-a", "at least 32 bytes")]
+    public async Task The_controller_will_not_start_without_a_result_key_to_sign_with(string? key, string? keyId, string message)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["Shutdown__SigningKey"] = SigningKey,
+            ["Controller__ResultKey"] = key,
+            ["Controller__ResultKeyId"] = keyId,
+            ["AlertStorage"] = _azurite.ConnectionString,
+        };
+
+        var error = await Assert.ThrowsAsync<UsageException>(() => new ControllerCommand(TextWriter.Null, TextWriter.Null, environment).RunAsync(
+            ["--hook", "true", "--queue", _commandQueue, "--results", _resultsQueue, "--once"], CancellationToken.None));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
     private string Marker(string sandboxId) => Path.Combine(_dir.FullName, sandboxId + ".stopped");
 
     private ShutdownCommand Command(string sandboxId, DateTimeOffset expiresAt) => new()
