@@ -70,7 +70,7 @@ param maximumInstanceCount int = 40
 @description('Tuning settings to change; any key left out keeps the code\'s default (see defaultTuning below).')
 param tuning object = {}
 
-@description('Open-ended app settings: Sigma__Placeholders__<name> and Response__Levels__<level> (name to value).')
+@description('Open-ended app settings: Sigma__Placeholders__<name>, Response__Levels__<level> and Controller__ResultKeys__<keyId> (a Key Vault reference per host) (name to value).')
 param extraAppSettings object = {}
 
 // ---- Channels ----------------------------------------------------------------------------------------------
@@ -146,6 +146,7 @@ var tableNames = [
   'ratecounters'
   'responsepolicy'
   'heartbeats'
+  'audit'
 ]
 
 var queueNames = [

@@ -65,7 +65,7 @@ param runbookBaseUrl string
 @description('Tuning values; keys are the setting names after the section (see README configuration).')
 param tuning object
 
-@description('Open-ended settings (Sigma__Placeholders__<name>, Response__Levels__<level>) as name/value pairs.')
+@description('Open-ended settings (Sigma__Placeholders__<name>, Response__Levels__<level>, Controller__ResultKeys__<keyId>) as name/value pairs.')
 param extraAppSettings object
 
 @description('Subnet for VNet integration (delegated to Microsoft.App/environments); empty for none.')

@@ -70,6 +70,9 @@ public static class AppSettings
     /// <summary>Retired signing keys still accepted when verifying (<c>Shutdown__Keys__&lt;keyId&gt;</c>).</summary>
     public const string ShutdownKeys = ShutdownSection + ":Keys";
 
+    /// <summary>Controller result keys the pipeline verifies outcomes with (<c>Controller__ResultKeys__&lt;keyId&gt;</c>, base64, one per host).</summary>
+    public const string ControllerResultKeys = "Controller:ResultKeys";
+
     /// <summary>The SendGrid API key (Key Vault).</summary>
     public const string SendGridApiKey = "SendGrid:ApiKey";
 
@@ -182,5 +185,6 @@ public static class AppSettings
         new($"{ShutdownSection}:{nameof(ShutdownOptions.Enabled)}", AppSettingKind.Value),
         new($"{ShutdownSection}:{nameof(ShutdownOptions.Action)}", AppSettingKind.Value),
         new(ShutdownKeys, AppSettingKind.Family),
+        new(ControllerResultKeys, AppSettingKind.Family),
     ];
 }

@@ -14,6 +14,7 @@ using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Audit;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Policy;
@@ -66,6 +67,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<IRateCounter>(sp => new TableRateCounter(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IResponsePolicyStore>(sp => new TableResponsePolicyStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<ISandboxActivityStore>(sp => new TableSandboxActivityStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IAuditLog>(sp => new TableAuditLog(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
@@ -88,6 +90,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IRateCounter, InMemoryRateCounter>();
         services.TryAddSingleton<IResponsePolicyStore, InMemoryResponsePolicyStore>();
         services.TryAddSingleton<ISandboxActivityStore, InMemorySandboxActivityStore>();
+        services.TryAddSingleton<IAuditLog, InMemoryAuditLog>();
+        services.TryAddSingleton(sp => new AuditTrail(sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<ILogger<AuditTrail>>()));
 
         // Without a queue the notifications are dispatched inline, in the flow that committed the alert.
         services.TryAddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
@@ -131,9 +135,19 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new NotificationDispatcher(
             sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<INotificationPoisonStore>(),
             sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NotificationDispatcher>>(),
-            sp.GetRequiredService<IRateCounter>()));
+            sp.GetRequiredService<IRateCounter>(), sp.GetRequiredService<AuditTrail>()));
+
+        // Controller outcomes are verified with the hosts' result keys; without any, every outcome is refused (and audited).
+        var resultKeys = configuration.GetSection(AppSettings.ControllerResultKeys).GetChildren().Where(c => !string.IsNullOrEmpty(c.Value))
+            .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
+        var outcomeSigner = resultKeys.Count == 0 ? null : new OutcomeSigner(resultKeys);
         services.TryAddSingleton(sp => new CommandOutcomeRecorder(
-            sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<ILogger<CommandOutcomeRecorder>>()));
+            sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<ILogger<CommandOutcomeRecorder>>(),
+            outcomeSigner, sp.GetRequiredService<AuditTrail>()));
+        services.TryAddSingleton(sp => new SuppressedDigest(
+            sp.GetRequiredService<IAuditLog>() as IAuditTimeline ?? throw new InvalidOperationException("The registered audit log cannot be read by time (IAuditTimeline)."),
+            sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<IRateCounter>(),
+            sp.GetRequiredService<AuditTrail>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SuppressedDigest>>()));
         services.TryAddSingleton(sp => new AlertResponder(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<INotificationOutbox>(), sp.GetRequiredService<ResponsePolicy>(),
             sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertResponder>>())

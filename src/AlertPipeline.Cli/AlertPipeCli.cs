@@ -13,6 +13,7 @@ internal static class AlertPipeCli
           controller --hook <cmd>  the reference sandbox controller: verify signed commands, run a hook, report
           inventory import        load a sandbox inventory file into Table Storage
           indicators import       load threat indicators (JSON or CSV) into Table Storage
+          audit list              the audit trail of an alert or a sandbox (notifications, commands, outcomes)
           rules validate|push|list|test|history
                                   check Sigma rules, write them to Table Storage (recorded),
                                   list them, try one on telemetry, show its changes
@@ -40,6 +41,7 @@ internal static class AlertPipeCli
             "controller" => (ControllerCommand.Usage, () => new ControllerCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "inventory" => (InventoryCommand.Usage, () => new InventoryCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "indicators" => (IndicatorsCommand.Usage, () => new IndicatorsCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
+            "audit" => (AuditCommand.Usage, () => new AuditCommand(stdout).RunAsync(rest, cancellationToken)),
             "rules" => (rest is ["validate", ..] ? RulesValidateCommand.Usage : RulesCommand.Usage, () => new RulesCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "policy" => (PolicyCommand.Usage, () => new PolicyCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "ship" => (ShipCommand.Usage, () => new ShipCommand(stderr).RunAsync(rest, cancellationToken)),

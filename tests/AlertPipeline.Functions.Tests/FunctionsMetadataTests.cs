@@ -69,7 +69,7 @@ public sealed class FunctionsMetadataTests
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(
-            ["CheckSandboxHeartbeats", "DeleteResponsePolicy", "DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry", "ListResponsePolicy", "ListRules", "PutResponsePolicy", "PutRule", "RecordCommandOutcome", "SweepCorrelationState", "TestRule", "ValidateRule"],
+            ["CheckSandboxHeartbeats", "DeleteResponsePolicy", "DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry", "ListAudit", "ListResponsePolicy", "ListRules", "PutResponsePolicy", "PutRule", "RecordCommandOutcome", "SendSuppressedDigest", "SweepCorrelationState", "TestRule", "ValidateRule"],
             names);
     }
 
@@ -118,6 +118,18 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void The_audit_is_read_with_a_function_key_on_get_audit()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == "ListAudit");
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString() == "httpTrigger");
+
+        Assert.Equal("AlertPipeline.Functions.Functions.AuditFunctions.ListAsync", function.GetProperty("entryPoint").GetString());
+        Assert.Equal(("audit", "Function"), (trigger.GetProperty("route").GetString(), trigger.GetProperty("authLevel").GetString()));
+        Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
     public void Every_rule_write_needs_the_admin_key()
     {
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
@@ -157,6 +169,17 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal("timerTrigger", binding.GetProperty("type").GetString());
         Assert.Equal("30 */1 * * * *", binding.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
+    public void The_suppressed_digest_runs_every_ten_minutes_on_a_timer()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == "SendSuppressedDigest");
+        var binding = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+
+        Assert.Equal("timerTrigger", binding.GetProperty("type").GetString());
+        Assert.Equal("0 */10 * * * *", binding.GetProperty("schedule").GetString());
     }
 
     /// <summary>Each binding's string properties, in a comparable order.</summary>

@@ -59,4 +59,10 @@ public static class StorageNames
 
     /// <summary>Table of the response policy (PartitionKey = <c>policy</c>, RowKey = entry id).</summary>
     public const string ResponsePolicyTable = "responsepolicy";
+
+    /// <summary>
+    /// Table of the audit trail: every notification, command, approval and controller outcome, four rows per entry
+    /// (by entry id, by alert, by sandbox and UTC day, by UTC hour); see <c>TableAuditLog</c>.
+    /// </summary>
+    public const string AuditTable = "audit";
 }

@@ -22,7 +22,9 @@ internal sealed class ControllerCommand(TextWriter stdout, TextWriter stderr, IR
           --results      results queue (default sandbox-command-results)
           --state        file of nonces and command ids already executed (default ./alertpipe-controller.state)
           --once         handle what is queued now, then exit (default: keep polling)
-        keys from the environment: Shutdown__SigningKey, Shutdown__KeyId (default k1), Shutdown__Keys__<keyId> (retired keys)
+        keys from the environment: Shutdown__SigningKey, Shutdown__KeyId (default k1), Shutdown__Keys__<keyId> (retired keys);
+        results are signed with this host's Controller__ResultKey (base64, 32+ bytes) under Controller__ResultKeyId,
+        which the pipeline knows as Controller__ResultKeys__<keyId>
         exit 0 when stopped, 2 for bad arguments or missing keys
         """;
 
@@ -53,12 +55,24 @@ internal sealed class ControllerCommand(TextWriter stdout, TextWriter stderr, IR
             throw new UsageException(ex.Message);
         }
 
+        var resultKey = settings["Controller:ResultKey"] ?? throw new UsageException("Controller__ResultKey is not set (this host's result signing key)");
+        var resultKeyId = settings["Controller:ResultKeyId"] ?? throw new UsageException("Controller__ResultKeyId is not set (the id the pipeline knows this host's key by)");
+        OutcomeSigner resultSigner;
+        try
+        {
+            resultSigner = new OutcomeSigner(new Dictionary<string, string>(StringComparer.Ordinal) { [resultKeyId] = resultKey }, resultKeyId);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+
         var storage = parsed.Value("storage") ?? settings[StorageNames.Setting] ?? throw new UsageException("--storage (or AlertStorage) is required");
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         var commands = new QueueClient(storage, parsed.Value("queue") ?? StorageNames.ShutdownCommandQueue, options);
         var results = new QueueClient(storage, parsed.Value("results") ?? StorageNames.CommandResultsQueue, options);
         var state = ControllerState.Load(parsed.Value("state") ?? "alertpipe-controller.state", clock.GetUtcNow());
-        var controller = new SandboxController(commands, results, signer, state, hook, Seconds(parsed.Value("hook-timeout"), 60), stderr, clock);
+        var controller = new SandboxController(commands, results, signer, resultSigner, state, hook, Seconds(parsed.Value("hook-timeout"), 60), stderr, clock);
 
         await commands.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var poll = Seconds(parsed.Value("poll"), 5);

@@ -12,11 +12,14 @@ namespace AlertPipeline.Cli.Controller;
 /// runs the configured hook, and reports every outcome (a rejection included) to the results queue. The hook is run
 /// without a shell; placeholders are replaced inside single arguments, and only after the command's signature holds
 /// and its sandbox id passed a strict character check, so nothing in a message can add an argument or a command.
+/// Every outcome is signed with the host's result key (<see cref="OutcomeSigner"/>) and, for a verified command, names
+/// its nonce, so the pipeline can tell this host's answer to that command from a forgery.
 /// </summary>
 internal sealed partial class SandboxController(
     QueueClient commands,
     QueueClient results,
     CommandSigner signer,
+    OutcomeSigner resultSigner,
     ControllerState state,
     IReadOnlyList<string> hook,
     TimeSpan hookTimeout,
@@ -39,7 +42,7 @@ internal sealed partial class SandboxController(
             foreach (var message in messages)
             {
                 var outcome = await HandleAsync(message.Body.ToString(), cancellationToken).ConfigureAwait(false);
-                await results.SendMessageAsync(outcome.ToJson(), cancellationToken).ConfigureAwait(false);
+                await results.SendMessageAsync(resultSigner.Sign(outcome).ToJson(), cancellationToken).ConfigureAwait(false);
                 await log.WriteLineAsync($"controller: {outcome.Status} command {SafeText.Log(outcome.CommandId)} sandbox {SafeText.Log(outcome.SandboxId)}: {SafeText.Log(outcome.Detail)}").ConfigureAwait(false);
 
                 // Deleted only after the outcome is reported; a crash before it redelivers, and the state file stops a rerun.
@@ -163,9 +166,11 @@ internal sealed partial class SandboxController(
         Status = status,
         Detail = SafeText.Clean(detail, 300),
         At = time.GetUtcNow(),
+        Nonce = command.Nonce,
     };
 
-    // A rejected message is reported with the ids it claims (cleaned), so an operator can find the forgery.
+    // A rejected message is reported with the ids it claims (cleaned), so an operator can find the forgery; without a
+    // nonce, because an unverified command's nonce is not one the pipeline issued (the pipeline audits it, nothing more).
     private CommandOutcome Rejected(string messageText, string reason)
     {
         ShutdownCommand? claimed = null;

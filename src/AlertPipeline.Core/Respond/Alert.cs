@@ -164,6 +164,12 @@ public sealed class ActionRecord
     /// </summary>
     public string? Outcome { get; set; }
 
+    /// <summary>
+    /// For a command that was issued: its nonce. A controller's outcome is recorded only when it answers this nonce
+    /// (see <c>CommandOutcomeRecorder</c>), so an outcome for an older or forged command is refused.
+    /// </summary>
+    public string? CommandNonce { get; set; }
+
     /// <summary>True when a failure is final (not retryable, or the last attempt); it stays visible on the alert.</summary>
     public bool GaveUp { get; set; }
 

@@ -8,7 +8,8 @@ namespace AlertPipeline.Functions.Functions;
 
 /// <summary>
 /// Records what a sandbox controller did with a command (queue <see cref="StorageNames.CommandResultsQueue"/>) on
-/// the alert that issued it. An outcome matching no command the pipeline issued is logged and dropped.
+/// the alert that issued it, when it is signed with a controller host's result key and answers the command id and nonce
+/// the pipeline issued (see <see cref="CommandOutcomeRecorder"/>); anything else is refused, logged and audited.
 /// </summary>
 public sealed partial class RecordCommandOutcome(CommandOutcomeRecorder recorder, ILogger<RecordCommandOutcome> logger)
 {

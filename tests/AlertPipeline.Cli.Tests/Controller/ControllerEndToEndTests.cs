@@ -9,6 +9,7 @@ using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Audit;
 using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
 using Azure.Storage.Queues;
@@ -25,6 +26,8 @@ namespace AlertPipeline.Cli.Tests.Controller;
 public sealed class ControllerEndToEndTests : IClassFixture<AzuriteFixture>, IDisposable
 {
     private const string SigningKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    private const string ResultKey = "cmVzdWx0LWtleS1vZi1ob3N0LWEtMDEyMzQ1Njc4OWFi";
+    private const string OtherHostKey = "cmVzdWx0LWtleS1vZi1ob3N0LWItMDEyMzQ1Njc4OWFi";
     private const string RuleId = "0b9f6c1a-4c55-4d43-9d1b-7c1e5a521f10";
     private const string MinerRule = $"""
         title: Miner process in a sandbox
@@ -91,12 +94,60 @@ public sealed class ControllerEndToEndTests : IClassFixture<AzuriteFixture>, IDi
             [("rejected", "bad signature"), ("rejected", "bad signature"), ("rejected", "expired"), ("rejected", "replayed: nonce or command already executed")],
             outcomes.Skip(1).Select(o => (o.Status, o.Detail)));
 
-        // The pipeline records the outcome on the alert; the forgery's outcome names our alert but not our command.
+        Assert.All(outcomes, o => Assert.Equal("host-a", o.KeyId));
+        Assert.All(outcomes, o => Assert.False(string.IsNullOrEmpty(o.Signature)));
+        Assert.Equal([false, true, true, true, false], outcomes.Select(o => string.IsNullOrEmpty(o.Nonce)));
+
+        // The pipeline records the signed answer to its command on the alert, and refuses (and audits) everything else:
+        // the controller's report of the forged command (it answers no nonce we issued), its report of the replay (the
+        // first outcome stands), a result whose text was changed after signing, an unsigned one, one signed by a key the
+        // pipeline does not know, and one signed by a known host for a nonce the pipeline never issued.
         var recorder = provider.GetRequiredService<CommandOutcomeRecorder>();
+        var hostB = new OutcomeSigner(new Dictionary<string, string> { ["host-b"] = OtherHostKey }, "host-b");
+        var stranger = new OutcomeSigner(new Dictionary<string, string> { ["host-z"] = Convert.ToBase64String(new byte[32]) }, "host-z");
         Assert.True(await recorder.RecordAsync(outcomes[0], CancellationToken.None));
+        Assert.False(await recorder.RecordAsync(outcomes[1], CancellationToken.None));
+        Assert.False(await recorder.RecordAsync(outcomes[4], CancellationToken.None));
+        Assert.False(await recorder.RecordAsync(outcomes[0] with { Status = "failed", Detail = "hook exit 1" }, CancellationToken.None));
+        Assert.False(await recorder.RecordAsync(outcomes[0] with { Signature = string.Empty, KeyId = string.Empty, At = outcomes[0].At.AddSeconds(1) }, CancellationToken.None));
+        Assert.False(await recorder.RecordAsync(stranger.Sign(outcomes[0] with { Status = "failed" }), CancellationToken.None));
+        Assert.False(await recorder.RecordAsync(hostB.Sign(outcomes[0] with { Nonce = "guessed", Status = "failed" }), CancellationToken.None));
         Assert.False(await recorder.RecordAsync(outcomes[2] with { AlertId = alertId }, CancellationToken.None));
         var recorded = (await provider.GetRequiredService<IAlertStore>().GetAsync(alertId, CancellationToken.None))!.ActionFor("shutdown")!;
         Assert.StartsWith("done: hook exit 0", recorded.Outcome, StringComparison.Ordinal);
+
+        // The audit trail of the alert, from the Table: the command, the host's outcome, and each refusal with its reason.
+        var audit = await provider.GetRequiredService<IAuditLog>().ListByAlertAsync(alertId, 100, CancellationToken.None);
+        var command = Assert.Single(audit, e => e.Kind == AuditKind.Command);
+        Assert.Equal(("shutdown", "sent", "pipeline", _sandboxId), (command.Action, command.Outcome, command.Actor, command.SandboxId));
+        var done = Assert.Single(audit, e => e.Kind == AuditKind.ControllerOutcome && e.Outcome == "done");
+        Assert.Equal(("controller:host-a", _sandboxId), (done.Actor, done.SandboxId));
+        var refused = audit.Where(e => e.Outcome == "refused").Select(e => e.Detail!.Split(';')[0]).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            ["answers no command the pipeline issued (nonce differs)", "answers no command the pipeline issued (nonce differs)",
+             "bad result signature", "bad result signature", "unknown result key", "unsigned result"],
+            refused);
+        Assert.Single(audit, e => e.Kind == AuditKind.ControllerOutcome && e.Outcome == "rejected" && e.Detail!.Contains("earlier outcome stands", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(null, "host-a", "Controller__ResultKey is not set")]
+    [InlineData(ResultKey, null, "Controller__ResultKeyId is not set")]
+    [InlineData("c2hvcnQ=", "host-a", "at least 32 bytes")]
+    public async Task The_controller_will_not_start_without_a_result_key_to_sign_with(string? key, string? keyId, string message)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["Shutdown__SigningKey"] = SigningKey,
+            ["Controller__ResultKey"] = key,
+            ["Controller__ResultKeyId"] = keyId,
+            ["AlertStorage"] = _azurite.ConnectionString,
+        };
+
+        var error = await Assert.ThrowsAsync<UsageException>(() => new ControllerCommand(TextWriter.Null, TextWriter.Null, environment).RunAsync(
+            ["--hook", "true", "--queue", _commandQueue, "--results", _resultsQueue, "--once"], CancellationToken.None));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
     private string Marker(string sandboxId) => Path.Combine(_dir.FullName, sandboxId + ".stopped");
@@ -120,6 +171,8 @@ public sealed class ControllerEndToEndTests : IClassFixture<AzuriteFixture>, IDi
         {
             ["Shutdown__SigningKey"] = SigningKey,
             ["Shutdown__KeyId"] = "k1",
+            ["Controller__ResultKey"] = ResultKey,
+            ["Controller__ResultKeyId"] = "host-a",
             ["AlertStorage"] = _azurite.ConnectionString,
         };
         var code = await new ControllerCommand(stdout, stderr, environment).RunAsync(
@@ -153,6 +206,8 @@ public sealed class ControllerEndToEndTests : IClassFixture<AzuriteFixture>, IDi
             ["Shutdown:SigningKey"] = SigningKey,
             ["Shutdown:KeyId"] = "k1",
             ["Shutdown:DefaultQueue"] = _commandQueue,
+            ["Controller:ResultKeys:host-a"] = ResultKey,
+            ["Controller:ResultKeys:host-b"] = OtherHostKey,
         };
         var services = new ServiceCollection();
         services.AddSingleton<ISandboxInventory>(new InMemorySandboxInventory([new SandboxRecord { Id = _sandboxId, Team = "rl" }]));

@@ -1,7 +1,7 @@
 namespace AlertPipeline.Core.Respond.Audit;
 
 /// <summary>The audit trail in memory: for <c>alertpipe replay</c> and tests.</summary>
-public sealed class InMemoryAuditLog : IAuditLog
+public sealed class InMemoryAuditLog : IAuditLog, IAuditTimeline
 {
     private readonly Dictionary<string, AuditEntry> _entries = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -25,6 +25,10 @@ public sealed class InMemoryAuditLog : IAuditLog
     /// <inheritdoc />
     public Task<IReadOnlyList<AuditEntry>> ListBySandboxAsync(string sandboxId, DateTimeOffset since, int max, CancellationToken cancellationToken)
         => Task.FromResult(Select(e => e.SandboxId == sandboxId && e.At >= since, max));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AuditEntry>> ListBetweenAsync(DateTimeOffset from, DateTimeOffset to, int max, CancellationToken cancellationToken)
+        => Task.FromResult(Select(e => e.At >= from && e.At < to, max));
 
     private IReadOnlyList<AuditEntry> Select(Func<AuditEntry, bool> predicate, int max)
     {

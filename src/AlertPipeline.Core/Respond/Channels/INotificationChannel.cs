@@ -11,6 +11,12 @@ public readonly record struct ChannelResult(ActionStatus Status, string? Detail)
     /// <summary>For a failure: true when trying again would fail the same way (a 400, a revoked key).</summary>
     public bool Permanent { get; init; }
 
+    /// <summary>
+    /// For a command that was issued: its nonce, kept on the alert's action so the controller's signed outcome can be
+    /// checked against the command it answers.
+    /// </summary>
+    public string? CommandNonce { get; init; }
+
     /// <summary>Delivered.</summary>
     public static ChannelResult Sent(string? detail = null) => new(ActionStatus.Sent, detail);
 

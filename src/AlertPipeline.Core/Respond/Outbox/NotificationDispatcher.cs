@@ -1,4 +1,5 @@
 using AlertPipeline.Core.Detect;
+using AlertPipeline.Core.Respond.Audit;
 using AlertPipeline.Core.Respond.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -41,8 +42,9 @@ public sealed partial class NotificationDispatcher
     private readonly ResponderOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly AuditTrail? _audit;
 
-    /// <summary>Creates a dispatcher over the registered channels.</summary>
+    /// <summary>Creates a dispatcher over the registered channels; each outcome it records is also audited when <paramref name="audit"/> is given.</summary>
     public NotificationDispatcher(
         IAlertStore store,
         IEnumerable<INotificationChannel> channels,
@@ -50,8 +52,10 @@ public sealed partial class NotificationDispatcher
         ResponderOptions? options = null,
         TimeProvider? time = null,
         ILogger<NotificationDispatcher>? logger = null,
-        IRateCounter? rates = null)
+        IRateCounter? rates = null,
+        AuditTrail? audit = null)
     {
+        _audit = audit;
         _rates = rates ?? new InMemoryRateCounter();
         ArgumentNullException.ThrowIfNull(channels);
         _store = store;
@@ -136,6 +140,7 @@ public sealed partial class NotificationDispatcher
                 Apply(existing, result, now);
                 if (await _store.TryUpdateAsync(stored, cancellationToken).ConfigureAwait(false))
                 {
+                    await AuditAsync(stored, existing, cancellationToken).ConfigureAwait(false);
                     return Done(result.Status.ToString());
                 }
             }
@@ -185,6 +190,8 @@ public sealed partial class NotificationDispatcher
                 ?? throw new InvalidOperationException($"Alert {message.AlertId} lost its {message.Channel} action while sending.");
         }
 
+        await AuditAsync(alert, record, cancellationToken).ConfigureAwait(false);
+
         if (sent.Status != ActionStatus.Failed)
         {
             return Done(sent.Status.ToString());
@@ -203,10 +210,15 @@ public sealed partial class NotificationDispatcher
 
     private static DispatchOutcome Done(string detail) => new(DispatchKind.Done, TimeSpan.Zero, detail);
 
+    // After the alert holds the outcome: the audit never blocks or loses a notification (AuditTrail logs its own failures).
+    private Task AuditAsync(Alert alert, ActionRecord record, CancellationToken cancellationToken)
+        => _audit?.RecordAsync(AuditTrail.ForAction(alert, record), cancellationToken) ?? Task.CompletedTask;
+
     private static void Apply(ActionRecord record, ChannelResult result, DateTimeOffset now)
     {
         record.Status = result.Status;
         record.Detail = result.Detail;
+        record.CommandNonce = result.CommandNonce ?? record.CommandNonce;
         record.SendingUntil = null;
         record.UpdatedAt = now;
     }

@@ -126,7 +126,8 @@ public sealed class ShutdownChannel(
             return ChannelResult.Failed($"queue {queueName}: {ex.GetType().Name}: {SafeText.Log(ex.Message)}");
         }
 
-        return ChannelResult.Sent($"{command.Action} command {command.CommandId} on {queueName}, expires {command.ExpiresAt:O} ({decision.WindowCount} of {options.MaxPerHour} in this window)");
+        return ChannelResult.Sent($"{command.Action} command {command.CommandId} on {queueName}, expires {command.ExpiresAt:O} ({decision.WindowCount} of {options.MaxPerHour} in this window)")
+            with { CommandNonce = command.Nonce };
     }
 
     /// <summary>The command id for an alert: stable, so the agent can drop a redelivered command.</summary>
