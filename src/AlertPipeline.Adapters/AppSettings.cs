@@ -5,6 +5,8 @@ using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Core.Detect.Correlation;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Approvals;
+using AlertPipeline.Core.Respond.Escalation;
 using AlertPipeline.Core.Respond.Shutdown;
 
 namespace AlertPipeline.Adapters;
@@ -65,6 +67,21 @@ public static class AppSettings
 
     /// <summary>Retired signing keys still accepted when verifying (<c>Shutdown__Keys__&lt;keyId&gt;</c>).</summary>
     public const string ShutdownKeys = ShutdownSection + ":Keys";
+
+    /// <summary>Section bound to <see cref="ActionLinkOptions"/>; also holds the link signing key and its id.</summary>
+    public const string ActionsSection = "Actions";
+
+    /// <summary>Base64 HMAC key that signs action links (a secret; not the command key, which every controller holds).</summary>
+    public const string ActionsSigningKey = ActionsSection + ":SigningKey";
+
+    /// <summary>Key id carried in action links.</summary>
+    public const string ActionsKeyId = ActionsSection + ":KeyId";
+
+    /// <summary>Retired link signing keys still accepted (<c>Actions__Keys__&lt;keyId&gt;</c>).</summary>
+    public const string ActionsKeys = ActionsSection + ":Keys";
+
+    /// <summary>Section bound to <see cref="EscalationOptions"/>.</summary>
+    public const string EscalationSection = "Escalation";
 
     /// <summary>The SendGrid API key (Key Vault).</summary>
     public const string SendGridApiKey = "SendGrid:ApiKey";
@@ -174,5 +191,16 @@ public static class AppSettings
         new($"{ShutdownSection}:{nameof(ShutdownOptions.Enabled)}", AppSettingKind.Value),
         new($"{ShutdownSection}:{nameof(ShutdownOptions.Action)}", AppSettingKind.Value),
         new(ShutdownKeys, AppSettingKind.Family),
+
+        // Action links (Acknowledge / Approve / Dismiss) and quiet escalation.
+        new(ActionsSigningKey, AppSettingKind.Secret),
+        new(ActionsKeyId, AppSettingKind.Value),
+        new($"{ActionsSection}:{nameof(ActionLinkOptions.BaseUrl)}", AppSettingKind.Value),
+        new($"{ActionsSection}:{nameof(ActionLinkOptions.AcknowledgeLifetime)}", AppSettingKind.Value),
+        new($"{ActionsSection}:{nameof(ActionLinkOptions.ApproveLifetime)}", AppSettingKind.Value),
+        new(ActionsKeys, AppSettingKind.Family),
+        new($"{EscalationSection}:{nameof(EscalationOptions.After)}", AppSettingKind.Value),
+        new($"{EscalationSection}:{nameof(EscalationOptions.MaxCount)}", AppSettingKind.Value),
+        new($"{EscalationSection}:{nameof(EscalationOptions.ScanLimit)}", AppSettingKind.Value),
     ];
 }

@@ -47,4 +47,7 @@ public static class StorageNames
 
     /// <summary>Table of notifications given up on (PartitionKey = alert id, RowKey = channel).</summary>
     public const string NotificationPoisonTable = "notificationpoison";
+
+    /// <summary>Table of used action-link nonces, so a link works once (PartitionKey = alert id, RowKey = nonce).</summary>
+    public const string ActionNoncesTable = "actionnonces";
 }

@@ -12,7 +12,7 @@ public sealed record RenderedActionLink(AlertAction Action, string Title, Uri Ur
 public sealed record ActionLinkSet(IReadOnlyList<RenderedActionLink> Links, string? Notice)
 {
     /// <summary>The set of a deployment without <c>Actions__BaseUrl</c> or <c>Actions__SigningKey</c>.</summary>
-    public static ActionLinkSet NotConfigured { get; } = new([], "Action links are off (Actions__BaseUrl and Actions__SigningKey not set): acknowledge or approve in the alert store.");
+    public static ActionLinkSet NotConfigured { get; } = new([], "Action links are off: Actions__BaseUrl and Actions__SigningKey are not set on this deployment.");
 }
 
 /// <summary>

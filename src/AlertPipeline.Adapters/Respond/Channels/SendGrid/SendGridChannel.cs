@@ -2,6 +2,7 @@ using System.Text.Json;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -61,6 +62,9 @@ public sealed partial class SendGridChannel : INotificationChannel
     /// <summary>The inventory the sandbox owner's address comes from (added to the recipients); none when null.</summary>
     public SandboxSnapshotProvider? Owners { get; init; }
 
+    /// <summary>Signs the mail's Acknowledge / Approve / Dismiss links (recorded as sent to the recipient list); none when null.</summary>
+    public ActionLinkIssuer? Links { get; init; }
+
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
@@ -78,7 +82,7 @@ public sealed partial class SendGridChannel : INotificationChannel
 
         // A client per send is cheap: it only wraps the (factory-managed) HttpClient with the key and host.
         var client = new SendGridClient(_httpClient(), clientOptions);
-        var message = BuildMessage(alert, _options, await OwnerEmailAsync(alert, cancellationToken).ConfigureAwait(false));
+        var message = BuildMessage(alert, _options, await OwnerEmailAsync(alert, cancellationToken).ConfigureAwait(false), Links?.For(alert, _options.To));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
@@ -103,12 +107,12 @@ public sealed partial class SendGridChannel : INotificationChannel
     }
 
     /// <summary>The SendGrid message for <paramref name="alert"/>: both parts, the recipients and the alert id.</summary>
-    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options, string? ownerEmail = null)
+    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options, string? ownerEmail = null, ActionLinkSet? links = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         ArgumentNullException.ThrowIfNull(options);
 
-        var content = EmailBuilder.Build(alert, options.RunbookBaseUrl);
+        var content = EmailBuilder.Build(alert, options.RunbookBaseUrl, links);
         var alertId = SafeText.Clean(alert.AlertId, 128);
         var message = new SendGridMessage();
         message.SetFrom(new EmailAddress(options.From, string.IsNullOrWhiteSpace(options.FromName) ? null : options.FromName));
