@@ -260,7 +260,7 @@ public sealed partial class AlertActionHandler(
                     record.Detail = $"approved by {link.Actor}: {issued.Detail}";
                     break;
                 case ActionStatus.Failed:
-                    // Nothing left: it waits for a human again (a newer notification's link, or the API).
+                    // Nothing left: it waits for a human again (the other notification's link still works).
                     record.Status = ActionStatus.AwaitingApproval;
                     record.Detail = $"approved by {link.Actor}, but the command could not be queued: {issued.Detail}";
                     break;

@@ -214,6 +214,32 @@ public sealed class AlertActionHandlerTests
     }
 
     [Fact]
+    public async Task A_queue_failure_puts_the_command_back_to_awaiting_approval_and_another_link_still_works()
+    {
+        await HeldAlertAsync();
+        var failing = new FailingQueue();
+        var inventory = new InMemorySandboxInventory([new SandboxRecord { Id = "rl-env-7731" }]);
+        var shutdown = new ShutdownChannel(failing, new CommandSigner(CommandKey, "k1", _time),
+            new SandboxSnapshotProvider(inventory, TimeSpan.FromMinutes(1), _time), _shutdownOptions, _time, _ledger);
+        var handler = new AlertActionHandler(_alerts, _nonces, _signer, _audit, shutdown, _shutdownOptions, time: _time);
+
+        var failed = await handler.ExecuteAsync(Link(AlertAction.Approve), CancellationToken.None);
+
+        Assert.Equal(ActionLinkStatus.Failed, failed.Status);
+        var record = (await StoredAsync()).ActionFor("shutdown")!;
+        Assert.Equal(ActionStatus.AwaitingApproval, record.Status);
+        Assert.Contains("could not be queued", record.Detail, StringComparison.Ordinal);
+        Assert.Equal(ActionLinkStatus.Done, (await _handler.ExecuteAsync(Link(AlertAction.Approve), CancellationToken.None)).Status);
+        Assert.Single(_queue.Messages);
+    }
+
+    private sealed class FailingQueue : IShutdownCommandQueue
+    {
+        public Task EnqueueAsync(string queueName, string messageJson, CancellationToken cancellationToken)
+            => throw new IOException("queue unavailable");
+    }
+
+    [Fact]
     public async Task Without_a_held_command_approve_and_dismiss_are_conflicts()
     {
         var alert = await HeldAlertAsync();
