@@ -64,6 +64,22 @@ public sealed class ActionLinkRenderingTests
     }
 
     [Fact]
+    public void A_hostile_card_with_every_notice_and_link_stays_under_the_size_bound()
+    {
+        var alert = ChannelTestAlerts.Hostile();
+        alert.Actions.Add(new ActionRecord { Channel = "shutdown", Status = ActionStatus.AwaitingApproval, Detail = new string('\\', 1000) });
+        alert.Status = AlertStatus.Acknowledged;
+        alert.StatusBy = new string('<', 1000);
+        alert.StatusAt = alert.LastSeen;
+        var links = Issuer().For(alert, new string('"', 1000));
+
+        var json = AdaptiveCardBuilder.Build(alert, "https://runbooks.example/" + new string('a', 1500), links);
+
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(json) <= AdaptiveCardBuilder.MaxPayloadBytes);
+        Assert.Equal(["Approve shutdown", "Dismiss"], JsonNode.Parse(json)!["attachments"]![0]!["content"]!["actions"]!.AsArray().Take(2).Select(a => (string?)a!["title"]));
+    }
+
+    [Fact]
     public void An_escalated_card_says_so()
     {
         var alert = ChannelTestAlerts.Fixed();
