@@ -99,10 +99,17 @@ param teamsEnabled bool = false
 @description('Sign and queue shutdown commands (the key is the Key Vault secret shutdownSigningKeySecretName; create it first).')
 param shutdownEnabled bool = false
 
+@description('Signed Acknowledge / Approve / Dismiss links in cards and emails (the key is the Key Vault secret actionSigningKeySecretName; create it first).')
+param actionLinksEnabled bool = false
+
+@description('Public base URL of the Function App the links point to (https://<default host name>); empty renders no links.')
+param actionsBaseUrl string = ''
+
 @description('Names of the Key Vault secrets (the values are set outside the template).')
 param emailApiKeySecretName string = 'sendgrid-api-key'
 param teamsWebhookSecretName string = 'teams-webhook-url'
 param shutdownSigningKeySecretName string = 'shutdown-signing-key'
+param actionSigningKeySecretName string = 'action-signing-key'
 
 // ---- Optional parts ----------------------------------------------------------------------------------------
 
@@ -147,6 +154,7 @@ var tableNames = [
   'responsepolicy'
   'heartbeats'
   'audit'
+  'actionnonces'
 ]
 
 var queueNames = [
@@ -195,6 +203,12 @@ var defaultTuning = {
   shutdownCapWindow: '01:00:00'
   shutdownEnabled: true
   shutdownAction: 'shutdown'
+  actionsKeyId: 'a1'
+  actionsAcknowledgeLifetime: '1.00:00:00'
+  actionsApproveLifetime: '02:00:00'
+  escalationAfter: '00:30:00'
+  escalationMaxCount: 3
+  escalationScanLimit: 500
 }
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)
@@ -290,6 +304,9 @@ module functionApp 'modules/functionapp.bicep' = {
     emailApiKeySecretName: emailApiKeySecretName
     teamsWebhookSecretName: teamsWebhookSecretName
     shutdownSigningKeySecretName: shutdownSigningKeySecretName
+    actionSigningKeySecretName: actionSigningKeySecretName
+    actionLinksEnabled: actionLinksEnabled
+    actionsBaseUrl: actionsBaseUrl
     emailEnabled: emailEnabled
     teamsEnabled: teamsEnabled
     shutdownEnabled: shutdownEnabled

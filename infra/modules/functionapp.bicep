@@ -49,11 +49,16 @@ param vaultUri string
 param emailApiKeySecretName string
 param teamsWebhookSecretName string
 param shutdownSigningKeySecretName string
+param actionSigningKeySecretName string
 
 @description('Channels switched on; an off channel gets an empty setting, which the code treats as not configured.')
 param emailEnabled bool
 param teamsEnabled bool
 param shutdownEnabled bool
+param actionLinksEnabled bool
+
+@description('Public base URL of this app for the signed action links; empty for none.')
+param actionsBaseUrl string
 
 @description('Email sender, display name and comma-separated recipients (not secrets).')
 param emailFrom string
@@ -146,6 +151,15 @@ var appSettings = [
   { name: 'Shutdown__CapWindow', value: tuning.shutdownCapWindow }
   { name: 'Shutdown__Enabled', value: string(tuning.shutdownEnabled) }
   { name: 'Shutdown__Action', value: tuning.shutdownAction }
+  // Action links (their own key: the command key is on every sandbox host) and quiet escalation.
+  { name: 'Actions__SigningKey', value: actionLinksEnabled ? '@Microsoft.KeyVault(${vaultRef}${actionSigningKeySecretName})' : '' }
+  { name: 'Actions__KeyId', value: tuning.actionsKeyId }
+  { name: 'Actions__BaseUrl', value: actionsBaseUrl }
+  { name: 'Actions__AcknowledgeLifetime', value: tuning.actionsAcknowledgeLifetime }
+  { name: 'Actions__ApproveLifetime', value: tuning.actionsApproveLifetime }
+  { name: 'Escalation__After', value: tuning.escalationAfter }
+  { name: 'Escalation__MaxCount', value: string(tuning.escalationMaxCount) }
+  { name: 'Escalation__ScanLimit', value: string(tuning.escalationScanLimit) }
 ]
 
 var extraSettings = map(items(extraAppSettings), setting => { name: setting.key, value: string(setting.value) })

@@ -6,6 +6,8 @@ using AlertPipeline.Core.Detect.Correlation;
 using AlertPipeline.Core.Detect.Heartbeat;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Approvals;
+using AlertPipeline.Core.Respond.Escalation;
 using AlertPipeline.Core.Respond.Shutdown;
 
 namespace AlertPipeline.Adapters;
@@ -72,6 +74,21 @@ public static class AppSettings
 
     /// <summary>Controller result keys the pipeline verifies outcomes with (<c>Controller__ResultKeys__&lt;keyId&gt;</c>, base64, one per host).</summary>
     public const string ControllerResultKeys = "Controller:ResultKeys";
+
+    /// <summary>Section bound to <see cref="ActionLinkOptions"/>; also holds the link signing key and its id.</summary>
+    public const string ActionsSection = "Actions";
+
+    /// <summary>Base64 HMAC key that signs action links (a secret; not the command key, which every controller holds).</summary>
+    public const string ActionsSigningKey = ActionsSection + ":SigningKey";
+
+    /// <summary>Key id carried in action links.</summary>
+    public const string ActionsKeyId = ActionsSection + ":KeyId";
+
+    /// <summary>Retired link signing keys still accepted (<c>Actions__Keys__&lt;keyId&gt;</c>).</summary>
+    public const string ActionsKeys = ActionsSection + ":Keys";
+
+    /// <summary>Section bound to <see cref="EscalationOptions"/>.</summary>
+    public const string EscalationSection = "Escalation";
 
     /// <summary>The SendGrid API key (Key Vault).</summary>
     public const string SendGridApiKey = "SendGrid:ApiKey";
@@ -186,5 +203,16 @@ public static class AppSettings
         new($"{ShutdownSection}:{nameof(ShutdownOptions.Action)}", AppSettingKind.Value),
         new(ShutdownKeys, AppSettingKind.Family),
         new(ControllerResultKeys, AppSettingKind.Family),
+
+        // Action links (Acknowledge / Approve / Dismiss) and quiet escalation.
+        new(ActionsSigningKey, AppSettingKind.Secret),
+        new(ActionsKeyId, AppSettingKind.Value),
+        new($"{ActionsSection}:{nameof(ActionLinkOptions.BaseUrl)}", AppSettingKind.Value),
+        new($"{ActionsSection}:{nameof(ActionLinkOptions.AcknowledgeLifetime)}", AppSettingKind.Value),
+        new($"{ActionsSection}:{nameof(ActionLinkOptions.ApproveLifetime)}", AppSettingKind.Value),
+        new(ActionsKeys, AppSettingKind.Family),
+        new($"{EscalationSection}:{nameof(EscalationOptions.After)}", AppSettingKind.Value),
+        new($"{EscalationSection}:{nameof(EscalationOptions.MaxCount)}", AppSettingKind.Value),
+        new($"{EscalationSection}:{nameof(EscalationOptions.ScanLimit)}", AppSettingKind.Value),
     ];
 }

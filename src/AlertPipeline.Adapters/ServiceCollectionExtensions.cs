@@ -2,6 +2,7 @@ using AlertPipeline.Adapters.Detect;
 using AlertPipeline.Adapters.Enrich;
 using AlertPipeline.Adapters.Ingest;
 using AlertPipeline.Adapters.Respond;
+using AlertPipeline.Adapters.Respond.Channels;
 using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Adapters.Respond.Channels.Teams;
 using AlertPipeline.Adapters.Respond.Outbox;
@@ -14,7 +15,9 @@ using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Audit;
+using AlertPipeline.Core.Respond.Escalation;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Policy;
@@ -46,6 +49,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(configuration.GetSection(AppSettings.ShutdownSection).Get<ShutdownOptions>() ?? new ShutdownOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.CorrelationSection).Get<CorrelationOptions>() ?? new CorrelationOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.HeartbeatSection).Get<HeartbeatOptions>() ?? new HeartbeatOptions());
+        services.TryAddSingleton(configuration.GetSection(AppSettings.ActionsSection).Get<ActionLinkOptions>() ?? new ActionLinkOptions());
+        services.TryAddSingleton(configuration.GetSection(AppSettings.EscalationSection).Get<EscalationOptions>() ?? new EscalationOptions());
 
         // Stores: Azure Storage when configured, else in memory (embedded mode, tests, replay).
         if (StorageClients.IsTableStorageConfigured(configuration))
@@ -68,6 +73,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<IResponsePolicyStore>(sp => new TableResponsePolicyStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<ISandboxActivityStore>(sp => new TableSandboxActivityStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IAuditLog>(sp => new TableAuditLog(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IActionNonceStore>(sp => new TableActionNonceStore(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
@@ -90,6 +96,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IRateCounter, InMemoryRateCounter>();
         services.TryAddSingleton<IResponsePolicyStore, InMemoryResponsePolicyStore>();
         services.TryAddSingleton<ISandboxActivityStore, InMemorySandboxActivityStore>();
+        services.TryAddSingleton<IActionNonceStore, InMemoryActionNonceStore>();
         services.TryAddSingleton<IAuditLog, InMemoryAuditLog>();
         services.TryAddSingleton(sp => new AuditTrail(sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<ILogger<AuditTrail>>()));
 
@@ -115,14 +122,17 @@ public static class ServiceCollectionExtensions
             var retiredKeys = configuration.GetSection(AppSettings.ShutdownKeys).GetChildren().Where(c => c.Value is not null)
                 .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
             services.TryAddSingleton(sp => new CommandSigner(shutdownKey, configuration[AppSettings.ShutdownKeyId] ?? "k1", sp.GetRequiredService<TimeProvider>(), retiredKeys));
-            services.AddSingleton<INotificationChannel>(sp => new ShutdownChannel(
+            services.TryAddSingleton(sp => new ShutdownChannel(
                 sp.GetRequiredService<IShutdownCommandQueue>(), sp.GetRequiredService<CommandSigner>(),
                 sp.GetRequiredService<SandboxSnapshotProvider>(), sp.GetRequiredService<ShutdownOptions>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IShutdownLedger>())
             {
                 Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
             });
+            services.AddSingleton<INotificationChannel>(sp => sp.GetRequiredService<ShutdownChannel>());
         }
+
+        AddActionLinks(services, configuration);
 
         AddConfiguredChannels(services, configuration);
 
@@ -155,6 +165,13 @@ public static class ServiceCollectionExtensions
             Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
             Sandboxes = sp.GetRequiredService<SandboxSnapshotProvider>(),
         });
+        services.TryAddSingleton(sp => new AlertActionHandler(
+            sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<IActionNonceStore>(), sp.GetService<ActionLinkSigner>(),
+            sp.GetRequiredService<IAuditLog>(), sp.GetService<ShutdownChannel>(), sp.GetRequiredService<ShutdownOptions>(),
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertActionHandler>>()));
+        services.TryAddSingleton(sp => new AlertEscalator(
+            sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<INotificationOutbox>(), sp.GetRequiredService<EscalationOptions>(),
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertEscalator>>()));
         services.TryAddSingleton(sp => new CorrelationEngine(
             sp.GetRequiredService<ICorrelationStateStore>(), sp.GetRequiredService<CorrelationOptions>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CorrelationEngine>>()));
@@ -170,6 +187,20 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<ISandboxActivityStore>(), sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<HeartbeatOptions>(),
             sp.GetRequiredService<TimeProvider>()));
         return services;
+    }
+
+    // Signed Acknowledge / Approve / Dismiss links: their own key (the command key is on every sandbox host).
+    private static void AddActionLinks(IServiceCollection services, IConfiguration configuration)
+    {
+        var key = configuration[AppSettings.ActionsSigningKey];
+        if (!string.IsNullOrEmpty(key))
+        {
+            var retiredKeys = configuration.GetSection(AppSettings.ActionsKeys).GetChildren().Where(c => c.Value is not null)
+                .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
+            services.TryAddSingleton(sp => new ActionLinkSigner(key, configuration[AppSettings.ActionsKeyId] ?? "a1", sp.GetRequiredService<TimeProvider>(), retiredKeys));
+        }
+
+        services.TryAddSingleton(sp => new ActionLinkIssuer(sp.GetService<ActionLinkSigner>(), sp.GetRequiredService<ActionLinkOptions>()));
     }
 
     // A channel without its settings is not registered: the responder then records "channel 'email' is not
@@ -194,6 +225,7 @@ public static class ServiceCollectionExtensions
             {
                 Owners = sp.GetRequiredService<SandboxSnapshotProvider>(),
                 Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
+                Links = sp.GetRequiredService<ActionLinkIssuer>(),
             });
         }
 
@@ -204,7 +236,19 @@ public static class ServiceCollectionExtensions
             // The webhook URL carries its own signature; logging it would leak a credential.
             services.AddHttpClient(TeamsChannel.HttpClientName).RemoveAllLoggers();
             services.AddSingleton<INotificationChannel>(sp => new TeamsChannel(
-                sp.GetRequiredService<IHttpClientFactory>(), teams, sp.GetRequiredService<ILogger<TeamsChannel>>()));
+                sp.GetRequiredService<IHttpClientFactory>(), teams, sp.GetRequiredService<ILogger<TeamsChannel>>())
+            {
+                Links = sp.GetRequiredService<ActionLinkIssuer>(),
+            });
+        }
+
+        if (email.IsConfigured || teams.IsConfigured)
+        {
+            // Follow-ups (approval request, escalation) go out again through Teams and email.
+            foreach (var relay in new[] { ApprovalRequest.Channel, AlertEscalator.Channel })
+            {
+                services.AddSingleton<INotificationChannel>(sp => new RelayChannel(relay, sp.GetServices<INotificationChannel>));
+            }
         }
     }
 }

@@ -69,7 +69,7 @@ public sealed class FunctionsMetadataTests
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(
-            ["CheckSandboxHeartbeats", "DeleteResponsePolicy", "DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry", "ListAudit", "ListResponsePolicy", "ListRules", "PutResponsePolicy", "PutRule", "RecordCommandOutcome", "SendSuppressedDigest", "SweepCorrelationState", "TestRule", "ValidateRule"],
+            ["CheckSandboxHeartbeats", "DeleteResponsePolicy", "DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "EscalateAlerts", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry", "ListAudit", "ListResponsePolicy", "ListRules", "PutResponsePolicy", "PutRule", "RecordCommandOutcome", "SendSuppressedDigest", "ShowAlertAction", "SweepCorrelationState", "TakeAlertAction", "TestRule", "ValidateRule"],
             names);
     }
 
@@ -135,7 +135,7 @@ public sealed class FunctionsMetadataTests
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var triggers = metadata.RootElement.EnumerateArray()
             .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
-            .Where(b => b.GetProperty("type").GetString() == "httpTrigger")
+            .Where(b => b.GetProperty("type").GetString() == "httpTrigger" && b.GetProperty("route").GetString()!.StartsWith("rules", StringComparison.Ordinal))
             .ToList();
 
         Assert.NotEmpty(triggers);
@@ -147,6 +147,31 @@ public sealed class FunctionsMetadataTests
             Assert.True(trigger.GetProperty("authLevel").GetString() == (changesRules ? "Admin" : "Function"), route);
             Assert.NotEqual("Anonymous", trigger.GetProperty("authLevel").GetString());
         }
+    }
+
+    [Fact]
+    public void Only_the_signed_action_links_are_anonymous_and_only_a_post_acts()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var anonymous = metadata.RootElement.EnumerateArray()
+            .Select(f => (Name: f.GetProperty("name").GetString(), Trigger: f.GetProperty("bindings").EnumerateArray().First()))
+            .Where(f => f.Trigger.GetProperty("type").GetString() == "httpTrigger" && f.Trigger.GetProperty("authLevel").GetString() == "Anonymous")
+            .Select(f => (f.Name, Route: f.Trigger.GetProperty("route").GetString(), Methods: string.Join(",", f.Trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()))))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .ToList();
+
+        Assert.Equal([("ShowAlertAction", "actions/{alertId}/{action}", "get"), ("TakeAlertAction", "actions/{alertId}/{action}", "post")], anonymous);
+    }
+
+    [Fact]
+    public void Escalation_runs_every_five_minutes_on_a_timer()
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == "EscalateAlerts");
+        var binding = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+
+        Assert.Equal("timerTrigger", binding.GetProperty("type").GetString());
+        Assert.Equal("0 */5 * * * *", binding.GetProperty("schedule").GetString());
     }
 
     [Fact]

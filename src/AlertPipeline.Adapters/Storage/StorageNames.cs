@@ -65,4 +65,7 @@ public static class StorageNames
     /// (by entry id, by alert, by sandbox and UTC day, by UTC hour); see <c>TableAuditLog</c>.
     /// </summary>
     public const string AuditTable = "audit";
+
+    /// <summary>Table of used action-link nonces, so a link works once (PartitionKey = alert id, RowKey = nonce).</summary>
+    public const string ActionNoncesTable = "actionnonces";
 }

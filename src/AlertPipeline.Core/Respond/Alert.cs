@@ -72,6 +72,12 @@ public sealed class Alert
     /// <summary>When <see cref="Status"/> last changed; null while open.</summary>
     public DateTimeOffset? StatusAt { get; set; }
 
+    /// <summary>How many times the still-open alert was re-notified (quiet escalation); 0 until then.</summary>
+    public int Escalations { get; set; }
+
+    /// <summary>When the last escalation was queued; null until the first.</summary>
+    public DateTimeOffset? EscalatedAt { get; set; }
+
     /// <summary>The store's concurrency token; null until stored.</summary>
     public string? ETag { get; set; }
 

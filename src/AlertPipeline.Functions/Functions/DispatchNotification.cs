@@ -34,6 +34,12 @@ public sealed partial class DispatchNotification(NotificationDispatcher dispatch
             await outbox.EnqueueAsync(notification with { Delivery = notification.Delivery + 1 }, outcome.Delay, cancellationToken).ConfigureAwait(false);
         }
 
+        if (outcome.FollowUp is { } followUp)
+        {
+            // A held command's approval request: stored on the alert by the dispatch, queued here.
+            await outbox.EnqueueAsync(followUp, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+
         LogDispatched(notification.AlertId, notification.Channel, notification.Delivery, outcome.Kind, outcome.Delay);
     }
 

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json.Nodes;
+using System.Web;
 using AlertPipeline.Adapters.Detect;
 using AlertPipeline.Adapters.Enrich;
 using AlertPipeline.Adapters.Ingest;
@@ -15,6 +17,7 @@ using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
@@ -173,6 +176,45 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task A_held_command_is_asked_for_on_a_second_card_whose_signed_link_issues_it_once()
+    {
+        _http.Given(MockRequest.Create().WithPath("/v3/mail/send").UsingPost()).RespondWith(MockResponse.Create().WithStatusCode(202));
+        _http.Given(MockRequest.Create().WithPath("/workflows/alerts").UsingPost()).RespondWith(MockResponse.Create().WithStatusCode(202));
+        var commandQueue = AzuriteFixture.UniqueQueueName("cmd");
+        var settings = AzureLikeSettings(commandQueue);
+        settings["Shutdown:MaxPerHour"] = "0"; // every automatic command is held for a human
+        settings["Actions:SigningKey"] = "YWN0aW9uLWxpbmstdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=";
+        settings["Actions:BaseUrl"] = "https://func-alertpipe.example";
+        using var provider = Compose(settings);
+        var (pipeline, batch) = await MinerBatchAsync(provider);
+
+        var raised = Assert.Single((await pipeline.ProcessAsync(batch, CancellationToken.None)).Alerts);
+        await DrainNotificationsAsync(provider, raised.AlertId);
+
+        Assert.IsType<TableActionNonceStore>(provider.GetRequiredService<IActionNonceStore>());
+        var held = (await provider.GetRequiredService<IAlertStore>().GetAsync(raised.AlertId, CancellationToken.None))!;
+        Assert.Equal(ActionStatus.AwaitingApproval, held.ActionFor("shutdown")!.Status);
+        Assert.Equal(ActionStatus.Sent, held.ActionFor(ApprovalRequest.Channel)!.Status);
+        Assert.Equal(2, _http.LogEntries.Count(e => e.RequestMessage.Path == "/v3/mail/send"));
+        var cards = _http.LogEntries.Where(e => e.RequestMessage.Path == "/workflows/alerts").Select(e => JsonNode.Parse(e.RequestMessage.Body!)!).ToList();
+        Assert.Equal(2, cards.Count);
+        var approve = Assert.Single(cards.SelectMany(c => c["attachments"]![0]!["content"]!["actions"]!.AsArray()), a => (string?)a!["title"] == "Approve shutdown")!;
+
+        var url = new Uri((string)approve["url"]!);
+        var segments = url.AbsolutePath.Split('/');
+        var query = HttpUtility.ParseQueryString(url.Query);
+        var link = ActionLink.TryRead(segments[^2], segments[^1], n => query[n], out _)!;
+        var handler = provider.GetRequiredService<AlertActionHandler>();
+        Assert.Equal(ActionLinkStatus.Done, (await handler.ExecuteAsync(link, CancellationToken.None)).Status);
+        Assert.Equal(ActionLinkStatus.Gone, (await handler.ExecuteAsync(link, CancellationToken.None)).Status);
+
+        var message = Assert.Single((await azurite.QueueService.GetQueueClient(commandQueue).ReceiveMessagesAsync(32)).Value);
+        var command = provider.GetRequiredService<CommandSigner>().Verify(message.Body.ToString(), out var reason);
+        Assert.Equal(("ok", raised.AlertId), (reason, command!.AlertId));
+        Assert.Equal(ActionStatus.Sent, (await provider.GetRequiredService<IAlertStore>().GetAsync(raised.AlertId, CancellationToken.None))!.ActionFor("shutdown")!.Status);
+    }
+
+    [Fact]
     public async Task A_failing_SendGrid_is_recorded_on_the_alert_loses_nothing_else_and_is_retried_on_redelivery()
     {
         _http.Given(MockRequest.Create().WithPath("/v3/mail/send").UsingPost())
@@ -231,6 +273,11 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
                     if (outcome.Kind is DispatchKind.Retry or DispatchKind.Deferred)
                     {
                         await outbox.EnqueueAsync(message with { Delivery = message.Delivery + 1 }, outcome.Delay, CancellationToken.None);
+                    }
+
+                    if (outcome.FollowUp is { } followUp)
+                    {
+                        await outbox.EnqueueAsync(followUp, TimeSpan.Zero, CancellationToken.None);
                     }
                 }
 

@@ -19,6 +19,8 @@ public sealed class DispatchNotificationTests : IDisposable
     private readonly ListOutbox _queue = new();
     private readonly ScriptedChannel _teams = new("teams");
     private readonly ScriptedChannel _email = new("email");
+    private readonly ScriptedChannel _shutdown = new("shutdown");
+    private readonly ScriptedChannel _approval = new("approval");
     private readonly ServiceProvider _services;
 
     public DispatchNotificationTests()
@@ -27,6 +29,8 @@ public sealed class DispatchNotificationTests : IDisposable
         services.AddSingleton<INotificationOutbox>(_queue);
         services.AddSingleton<INotificationChannel>(_teams);
         services.AddSingleton<INotificationChannel>(_email);
+        services.AddSingleton<INotificationChannel>(_shutdown);
+        services.AddSingleton<INotificationChannel>(_approval);
         FunctionsComposition.Configure(services, new ConfigurationBuilder().Build());
         _services = services.BuildServiceProvider();
     }
@@ -67,6 +71,34 @@ public sealed class DispatchNotificationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_held_command_queues_its_approval_request_once()
+    {
+        _shutdown.Answers.Enqueue(ChannelResult.AwaitingApproval("guardrail: cap reached"));
+        var alert = await RaiseHighAlertAsync(AlertLevel.Critical);
+        var function = new DispatchNotification(
+            _services.GetRequiredService<NotificationDispatcher>(), _queue, NullLogger<DispatchNotification>.Instance);
+        var first = _queue.Take();
+        Assert.Equal(["email", "teams", "shutdown"], first.Select(m => m.Message.Channel));
+
+        foreach (var (message, _) in first)
+        {
+            await function.RunAsync(message.ToJson(), CancellationToken.None);
+        }
+
+        var (request, delay) = Assert.Single(_queue.Take());
+        Assert.Equal((alert.AlertId, "approval", TimeSpan.Zero), (request.AlertId, request.Channel, delay));
+        await function.RunAsync(request.ToJson(), CancellationToken.None);
+        await function.RunAsync(request.ToJson(), CancellationToken.None);
+        await function.RunAsync(first[2].Message.ToJson(), CancellationToken.None); // the shutdown message redelivered
+
+        Assert.Empty(_queue.Take());
+        Assert.Equal((1, 1), (_approval.Calls, _shutdown.Calls));
+        var stored = (await _services.GetRequiredService<IAlertStore>().GetAsync(alert.AlertId, CancellationToken.None))!;
+        Assert.Equal(ActionStatus.AwaitingApproval, stored.ActionFor("shutdown")!.Status);
+        Assert.Equal(ActionStatus.Sent, stored.ActionFor("approval")!.Status);
+    }
+
+    [Fact]
     public async Task A_message_that_is_not_ours_is_dropped_without_throwing()
     {
         var function = new DispatchNotification(
@@ -78,9 +110,9 @@ public sealed class DispatchNotificationTests : IDisposable
         Assert.Empty(_queue.Take());
     }
 
-    private async Task<Alert> RaiseHighAlertAsync()
+    private async Task<Alert> RaiseHighAlertAsync(AlertLevel level = AlertLevel.High)
     {
-        var rule = new ActiveRule("default", new CompiledRule("rule-1", "Test rule", AlertLevel.High, new MatchAll()), RuleMode.Enforce);
+        var rule = new ActiveRule("default", new CompiledRule("rule-1", "Test rule", level, new MatchAll()), RuleMode.Enforce);
         var at = new DateTimeOffset(2025, 11, 14, 3, 20, 0, TimeSpan.Zero);
         var candidate = new AlertCandidate(AlertIds.For("rule-1", "sbx-7", at, TimeSpan.FromHours(1)), rule, "sbx-7", new Dictionary<string, string>());
         candidate.Events.Add(new MatchedEvent(new SourcePosition("hub/0", 1, 0), at));

@@ -45,7 +45,7 @@ public sealed class InlineNotificationOutbox(Func<NotificationDispatcher> dispat
             var outcome = await dispatcher().DispatchAsync(current, cancellationToken).ConfigureAwait(false);
 
             // A deferral means another dispatcher in this process is sending it now: that one records the outcome.
-            current = outcome.Kind == DispatchKind.Retry ? current with { Delivery = current.Delivery + 1 } : null;
+            current = outcome.Kind == DispatchKind.Retry ? current with { Delivery = current.Delivery + 1 } : outcome.FollowUp;
         }
     }
 }

@@ -1,5 +1,6 @@
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond.Audit;
+using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -25,7 +26,11 @@ public enum DispatchKind
 /// <param name="Kind">What to do with the message.</param>
 /// <param name="Delay">For <see cref="DispatchKind.Retry"/> and <see cref="DispatchKind.Deferred"/>: how long the message waits.</param>
 /// <param name="Detail">Why, for logs and tests.</param>
-public readonly record struct DispatchOutcome(DispatchKind Kind, TimeSpan Delay, string Detail);
+public readonly record struct DispatchOutcome(DispatchKind Kind, TimeSpan Delay, string Detail)
+{
+    /// <summary>A notification this dispatch made necessary (the approval request of a held command), to be queued by the caller.</summary>
+    public NotificationMessage? FollowUp { get; init; }
+}
 
 /// <summary>
 /// Sends one queued notification: reads the committed alert, claims the (alert, channel) send under the alert's ETag,
@@ -123,12 +128,12 @@ public sealed partial class NotificationDispatcher
             {
                 settle = new ChannelResult(ActionStatus.DryRun, $"rule in dry-run: would have used {message.Channel}");
             }
-            else if (!_channels.ContainsKey(message.Channel))
+            else if (!_channels.ContainsKey(ChannelOf(message.Channel)))
             {
                 settle = ChannelResult.Skipped($"channel '{message.Channel}' is not configured");
             }
             else if (existing.Attempts == 0 && message.Channel != "shutdown" && _options.MaxPerChannelPerWindow > 0
-                && !(admitted ??= await _rates.TryTakeAsync(message.Channel, now, _options.RateWindow, _options.MaxPerChannelPerWindow, cancellationToken).ConfigureAwait(false)))
+                && !(admitted ??= await _rates.TryTakeAsync(ChannelOf(message.Channel), now, _options.RateWindow, _options.MaxPerChannelPerWindow, cancellationToken).ConfigureAwait(false)))
             {
                 // Only a first attempt takes a place: a retry of an admitted notification is not a new one.
                 settle = new ChannelResult(ActionStatus.Suppressed,
@@ -165,7 +170,7 @@ public sealed partial class NotificationDispatcher
         ChannelResult sent;
         try
         {
-            sent = await _channels[message.Channel].SendAsync(alert, cancellationToken).ConfigureAwait(false);
+            sent = await _channels[ChannelOf(message.Channel)].SendAsync(alert, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -178,6 +183,7 @@ public sealed partial class NotificationDispatcher
         {
             Apply(record, sent, _time.GetUtcNow());
             record.GaveUp = gaveUp;
+            ApprovalRequest.AddIfHeld(alert, message.Channel, sent.Status, _time.GetUtcNow());
             if (await _store.TryUpdateAsync(alert, cancellationToken).ConfigureAwait(false))
             {
                 break;
@@ -194,7 +200,7 @@ public sealed partial class NotificationDispatcher
 
         if (sent.Status != ActionStatus.Failed)
         {
-            return Done(sent.Status.ToString());
+            return Done(sent.Status.ToString()) with { FollowUp = ApprovalRequest.MessageFor(alert, message.Channel, sent.Status) };
         }
 
         var detail = SafeText.Log(sent.Detail);
@@ -213,6 +219,14 @@ public sealed partial class NotificationDispatcher
     // After the alert holds the outcome: the audit never blocks or loses a notification (AuditTrail logs its own failures).
     private Task AuditAsync(Alert alert, ActionRecord record, CancellationToken cancellationToken)
         => _audit?.RecordAsync(AuditTrail.ForAction(alert, record), cancellationToken) ?? Task.CompletedTask;
+
+    // "escalation#2" is the second escalation, sent by the "escalation" channel: the suffix keeps each one's record and
+    // idempotency key apart.
+    private static string ChannelOf(string actionName)
+    {
+        var hash = actionName.IndexOf('#', StringComparison.Ordinal);
+        return hash < 0 ? actionName : actionName[..hash];
+    }
 
     private static void Apply(ActionRecord record, ChannelResult result, DateTimeOffset now)
     {

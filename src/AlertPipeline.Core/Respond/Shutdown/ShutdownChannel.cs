@@ -112,8 +112,56 @@ public sealed class ShutdownChannel(
                 return ChannelResult.AwaitingApproval($"guardrail: {options.MaxPerHour} automatic commands in this {options.CapWindow} window across the fleet; awaiting a human's approval");
         }
 
+        return await SignAndQueueAsync(order, reservation, sandbox.CommandQueue, $"{decision.WindowCount} of {options.MaxPerHour} in this window", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Issues the command a human approved for <paramref name="alert"/> through the same signing and queue as an
+    /// automatic one. It is counted in the ledger's window but not limited by the fleet cap (a human decided, and a
+    /// protected sandbox may be stopped this way); the kill switch, a sandbox missing from the inventory, and an
+    /// unexpired command for the same sandbox still stop it.
+    /// </summary>
+    public async Task<ChannelResult> IssueApprovedAsync(Alert alert, string approver, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        if (!options.Enabled)
+        {
+            return ChannelResult.Skipped("kill switch: automatic commands are off (Shutdown__Enabled=false); the approval issued nothing");
+        }
+
+        var snapshot = await sandboxes.GetAsync(cancellationToken).ConfigureAwait(false);
+        if (snapshot.Find(alert.SandboxId) is not { } sandbox)
+        {
+            return ChannelResult.Skipped("guardrail: sandbox not in inventory");
+        }
+
+        var now = _time.GetUtcNow();
+        var order = new ShutdownCommand
+        {
+            CommandId = CommandIdFor(alert.AlertId),
+            Action = options.Action,
+            SandboxId = sandbox.Id,
+            AlertId = alert.AlertId,
+            RuleId = alert.RuleId,
+            Reason = SafeText.Clean($"approved by {approver}: {alert.Title}", 200),
+            IssuedAt = now,
+            ExpiresAt = now + options.CommandLifetime,
+        };
+        var reservation = new ShutdownOrder(sandbox.Id, alert.AlertId, order.CommandId, now, order.ExpiresAt);
+        var decision = await _ledger.TryReserveAsync(reservation, int.MaxValue, options.CapWindow, cancellationToken).ConfigureAwait(false);
+        if (decision.Reservation == ShutdownReservation.AlreadyOrdered)
+        {
+            var standing = decision.Standing!;
+            return ChannelResult.Skipped($"already ordered: command {standing.CommandId} for alert {standing.AlertId}, valid until {standing.ExpiresAt:O}");
+        }
+
+        return await SignAndQueueAsync(order, reservation, sandbox.CommandQueue, "approved past the fleet cap", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ChannelResult> SignAndQueueAsync(ShutdownCommand order, ShutdownOrder reservation, string? sandboxQueue, string note, CancellationToken cancellationToken)
+    {
         var command = signer.Sign(order);
-        var queueName = sandbox.CommandQueue ?? options.DefaultQueue;
+        var queueName = sandboxQueue ?? options.DefaultQueue;
         try
         {
             await queue.EnqueueAsync(queueName, CommandSigner.ToJson(command), cancellationToken).ConfigureAwait(false);
@@ -126,7 +174,7 @@ public sealed class ShutdownChannel(
             return ChannelResult.Failed($"queue {queueName}: {ex.GetType().Name}: {SafeText.Log(ex.Message)}");
         }
 
-        return ChannelResult.Sent($"{command.Action} command {command.CommandId} on {queueName}, expires {command.ExpiresAt:O} ({decision.WindowCount} of {options.MaxPerHour} in this window)")
+        return ChannelResult.Sent($"{command.Action} command {command.CommandId} on {queueName}, expires {command.ExpiresAt:O} ({note})")
             with { CommandNonce = command.Nonce };
     }
 

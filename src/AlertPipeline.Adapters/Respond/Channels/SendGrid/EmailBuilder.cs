@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Approvals;
 
 namespace AlertPipeline.Adapters.Respond.Channels.SendGrid;
 
@@ -42,12 +43,14 @@ public static class EmailBuilder
     /// <summary>Renders <paramref name="alert"/>.</summary>
     /// <param name="alert">The alert.</param>
     /// <param name="runbookBaseUrl">Base URL of the runbooks, or null for no runbook link.</param>
-    public static EmailContent Build(Alert alert, string? runbookBaseUrl = null)
+    /// <param name="links">The signed action links (Acknowledge, Approve shutdown, Dismiss); null renders the "links are off" notice.</param>
+    public static EmailContent Build(Alert alert, string? runbookBaseUrl = null, ActionLinkSet? links = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var subject = Subject(alert);
         var runbook = AlertLinks.Runbook(runbookBaseUrl, alert.RuleId);
-        return new EmailContent(subject, Html(alert, subject, runbook), Text(alert, subject, runbook));
+        links ??= ActionLinkSet.NotConfigured;
+        return new EmailContent(subject, Html(alert, subject, runbook, links), Text(alert, subject, runbook, links));
     }
 
     /// <summary>The subject line: <c>[LEVEL] title — sandbox id</c>, one line, bounded.</summary>
@@ -61,7 +64,7 @@ public static class EmailBuilder
         return SafeText.Clean(line, MaxSubjectLength);
     }
 
-    private static string Html(Alert alert, string subject, Uri? runbook)
+    private static string Html(Alert alert, string subject, Uri? runbook, ActionLinkSet links)
     {
         var h = new StringBuilder(4096);
         h.Append("<!DOCTYPE html>\n");
@@ -81,6 +84,12 @@ public static class EmailBuilder
         }
 
         h.Append("</table>\n");
+        foreach (var (label, text) in AlertLinks.Banners(alert))
+        {
+            h.Append("<p style=\"padding:6px;background:#fff4ce\"><b>").Append(label).Append(":</b> ").Append(WebUtility.HtmlEncode(text)).Append("</p>\n");
+        }
+
+        AppendActionLinks(h, links);
 
         var (rows, hidden) = EvidenceRows(alert);
         if (rows.Count > 0)
@@ -138,7 +147,7 @@ public static class EmailBuilder
         return h.ToString();
     }
 
-    private static string Text(Alert alert, string subject, Uri? runbook)
+    private static string Text(Alert alert, string subject, Uri? runbook, ActionLinkSet links)
     {
         var t = new StringBuilder(2048);
         t.Append(subject).Append("\n\n");
@@ -150,6 +159,22 @@ public static class EmailBuilder
         foreach (var (name, value) in Facts(alert))
         {
             t.Append(name).Append(": ").Append(value).Append('\n');
+        }
+
+        foreach (var (label, text) in AlertLinks.Banners(alert))
+        {
+            t.Append('\n').Append(label).Append(": ").Append(text).Append('\n');
+        }
+
+        t.Append('\n');
+        foreach (var link in links.Links)
+        {
+            t.Append(link.Title).Append(": ").Append(link.Url.AbsoluteUri).Append('\n');
+        }
+
+        if (links.Notice is { } notice)
+        {
+            t.Append(notice).Append('\n');
         }
 
         var (rows, hidden) = EvidenceRows(alert);
@@ -211,6 +236,29 @@ public static class EmailBuilder
         return (rows, alert.Evidence.Count - rows.Count);
     }
 
+    // Plain links styled as buttons (mail clients drop forms and scripts); each opens the confirmation page, which acts only on POST.
+    private static void AppendActionLinks(StringBuilder h, ActionLinkSet links)
+    {
+        if (links.Links.Count > 0)
+        {
+            h.Append("<p>");
+            foreach (var link in links.Links)
+            {
+                h.Append("<a href=\"").Append(WebUtility.HtmlEncode(link.Url.AbsoluteUri))
+                    .Append("\" style=\"display:inline-block;padding:6px 14px;margin-right:8px;background:")
+                    .Append(link.Action == AlertAction.Dismiss ? "#605e5c" : link.Action == AlertAction.Approve ? "#a4262c" : "#0078d4")
+                    .Append(";color:#ffffff;text-decoration:none\">").Append(WebUtility.HtmlEncode(link.Title)).Append("</a>");
+            }
+
+            h.Append("</p>\n");
+        }
+
+        if (links.Notice is { } notice)
+        {
+            h.Append("<p style=\"color:#605e5c;font-size:12px\">").Append(WebUtility.HtmlEncode(notice)).Append("</p>\n");
+        }
+    }
+
     private static void AppendLink(StringBuilder h, Uri uri, string text)
         => h.Append("<a href=\"").Append(WebUtility.HtmlEncode(uri.AbsoluteUri)).Append("\">")
             .Append(SafeText.Html(text, 200)).Append("</a>");
@@ -269,6 +317,28 @@ internal static class AlertLinks
         }
 
         return TryHttpUrl(root.AbsoluteUri.TrimEnd('/') + "/" + Uri.EscapeDataString(ruleId), out var runbook) ? runbook : null;
+    }
+
+    /// <summary>
+    /// The notices above the evidence, label and cleaned (not yet encoded) text: the alert's status once a human took
+    /// it, a shutdown held for approval, and an escalation. Shared by both renderers.
+    /// </summary>
+    public static IEnumerable<(string Label, string Text)> Banners(Alert alert)
+    {
+        if (alert.Status != AlertStatus.Open)
+        {
+            yield return ("Status", $"{alert.Status.ToString().ToLowerInvariant()}{(alert.StatusBy is null ? string.Empty : " by " + SafeText.Clean(alert.StatusBy, 128))}{(alert.StatusAt is { } at ? " at " + Iso(at) : string.Empty)}");
+        }
+
+        if (alert.ActionFor("shutdown") is { Status: ActionStatus.AwaitingApproval } held)
+        {
+            yield return ("Shutdown held for approval", SafeText.Clean(held.Detail, 300));
+        }
+
+        if (alert.Escalations > 0 && alert.Status == AlertStatus.Open)
+        {
+            yield return ($"Escalation {alert.Escalations.ToString(CultureInfo.InvariantCulture)}", $"still open and not acknowledged since {Iso(alert.CreatedAt)}");
+        }
     }
 
     /// <summary>ISO-8601 in UTC to the second, the one time format of notifications.</summary>

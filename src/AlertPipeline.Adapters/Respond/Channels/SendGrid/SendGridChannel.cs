@@ -2,6 +2,7 @@ using System.Text.Json;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Policy;
 using Microsoft.Extensions.Logging;
@@ -65,6 +66,9 @@ public sealed partial class SendGridChannel : INotificationChannel
     /// <summary>The response policy giving recipients and template per alert; the configured ones when null or when it names none.</summary>
     public ResponsePolicyProvider? Policies { get; init; }
 
+    /// <summary>Signs the mail's Acknowledge / Approve / Dismiss links (recorded as sent to the recipient list); none when null.</summary>
+    public ActionLinkIssuer? Links { get; init; }
+
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
@@ -84,7 +88,9 @@ public sealed partial class SendGridChannel : INotificationChannel
         var client = new SendGridClient(_httpClient(), clientOptions);
         var sandbox = Owners is null ? null : (await Owners.GetAsync(cancellationToken).ConfigureAwait(false)).Find(alert.SandboxId);
         var decision = Policies is null ? null : (await Policies.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(alert, sandbox);
-        var message = BuildMessage(alert, _options, OwnerEmail(sandbox), decision);
+        // The links name who they were sent to: the policy's recipients, or else the configured list.
+        var linkRecipient = decision is { Recipients.Count: > 0 } ? string.Join(",", decision.Recipients) : _options.To;
+        var message = BuildMessage(alert, _options, OwnerEmail(sandbox), decision, Links?.For(alert, linkRecipient));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
@@ -111,14 +117,14 @@ public sealed partial class SendGridChannel : INotificationChannel
     /// <summary>
     /// The SendGrid message for <paramref name="alert"/>: both parts, the recipients and the alert id. Recipients are the
     /// policy's (<paramref name="decision"/>) or else the configured ones, plus <paramref name="ownerEmail"/>; the template
-    /// is the policy's or else the configured one.
+    /// is the policy's or else the configured one. <paramref name="links"/> are the signed action links, if any.
     /// </summary>
-    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options, string? ownerEmail = null, ResponseDecision? decision = null)
+    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options, string? ownerEmail = null, ResponseDecision? decision = null, ActionLinkSet? links = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         ArgumentNullException.ThrowIfNull(options);
 
-        var content = EmailBuilder.Build(alert, options.RunbookBaseUrl);
+        var content = EmailBuilder.Build(alert, options.RunbookBaseUrl, links);
         var alertId = SafeText.Clean(alert.AlertId, 128);
         var message = new SendGridMessage();
         message.SetFrom(new EmailAddress(options.From, string.IsNullOrWhiteSpace(options.FromName) ? null : options.FromName));

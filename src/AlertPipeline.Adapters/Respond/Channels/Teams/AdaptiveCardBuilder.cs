@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Approvals;
 
 namespace AlertPipeline.Adapters.Respond.Channels.Teams;
 
@@ -37,13 +38,15 @@ public static class AdaptiveCardBuilder
     /// <summary>The webhook payload for <paramref name="alert"/>, serialized.</summary>
     /// <param name="alert">The alert.</param>
     /// <param name="runbookBaseUrl">Base URL of the runbooks, or null for no runbook action.</param>
-    public static string Build(Alert alert, string? runbookBaseUrl = null)
+    /// <param name="links">The signed action links (Acknowledge, Approve shutdown, Dismiss); null renders the "links are off" notice.</param>
+    public static string Build(Alert alert, string? runbookBaseUrl = null, ActionLinkSet? links = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
+        links ??= ActionLinkSet.NotConfigured;
         string json = string.Empty;
         foreach (var limits in Steps)
         {
-            json = Payload(alert, runbookBaseUrl, limits).ToJsonString();
+            json = Payload(alert, runbookBaseUrl, links, limits).ToJsonString();
             if (Encoding.UTF8.GetByteCount(json) <= MaxPayloadBytes)
             {
                 break;
@@ -53,7 +56,7 @@ public static class AdaptiveCardBuilder
         return json;
     }
 
-    private static JsonObject Payload(Alert alert, string? runbookBaseUrl, Limits limits)
+    private static JsonObject Payload(Alert alert, string? runbookBaseUrl, ActionLinkSet links, Limits limits)
     {
         var card = new JsonObject
         {
@@ -61,10 +64,10 @@ public static class AdaptiveCardBuilder
             ["type"] = "AdaptiveCard",
             ["version"] = "1.5",
             ["msteams"] = new JsonObject { ["width"] = "Full" },
-            ["body"] = Body(alert, limits),
+            ["body"] = Body(alert, links, limits),
         };
 
-        var actions = Actions(alert, runbookBaseUrl, limits.Links);
+        var actions = Actions(alert, runbookBaseUrl, links, limits.Links);
         if (actions.Count > 0)
         {
             card["actions"] = actions;
@@ -81,7 +84,7 @@ public static class AdaptiveCardBuilder
         };
     }
 
-    private static JsonArray Body(Alert alert, Limits limits)
+    private static JsonArray Body(Alert alert, ActionLinkSet links, Limits limits)
     {
         var body = new JsonArray
         {
@@ -126,6 +129,30 @@ public static class AdaptiveCardBuilder
 
         facts.Add(Fact("Alert id", SafeText.Markdown(alert.AlertId, 128)));
         body.Add(new JsonObject { ["type"] = "FactSet", ["facts"] = facts });
+        foreach (var (label, text) in AlertLinks.Banners(alert))
+        {
+            // The label is ours; the text may quote telemetry (a guardrail's detail names the sandbox), so it is escaped.
+            body.Add(new JsonObject
+            {
+                ["type"] = "TextBlock",
+                ["text"] = $"{label}: {SafeText.Markdown(text, 300)}",
+                ["weight"] = "Bolder",
+                ["color"] = "warning",
+                ["wrap"] = true,
+            });
+        }
+
+        if (links.Notice is { } notice)
+        {
+            body.Add(new JsonObject
+            {
+                ["type"] = "TextBlock",
+                ["text"] = SafeText.Markdown(notice, 300),
+                ["size"] = "Small",
+                ["isSubtle"] = true,
+                ["wrap"] = true,
+            });
+        }
 
         // Sorted so the card does not depend on dictionary order.
         var evidence = alert.Evidence.OrderBy(e => e.Key, StringComparer.Ordinal).Take(limits.EvidenceRows).ToList();
@@ -171,10 +198,17 @@ public static class AdaptiveCardBuilder
         return body;
     }
 
-    private static JsonArray Actions(Alert alert, string? runbookBaseUrl, int max)
+    private static JsonArray Actions(Alert alert, string? runbookBaseUrl, ActionLinkSet links, int max)
     {
-        // The runbook comes first, so it survives even the smallest step.
+        // The signed links come first and are never cut; then the runbook, so it survives even the smallest step.
+        // Each opens the confirmation page, which acts only on POST (a GET is what link scanners send).
         var actions = new JsonArray();
+        foreach (var link in links.Links)
+        {
+            actions.Add(OpenUrl(link.Title, link.Url));
+        }
+
+        var ours = actions.Count;
         if (AlertLinks.Runbook(runbookBaseUrl, alert.RuleId) is { } runbook)
         {
             actions.Add(OpenUrl("Open runbook", runbook));
@@ -182,7 +216,7 @@ public static class AdaptiveCardBuilder
 
         foreach (var reference in alert.References)
         {
-            if (actions.Count >= max)
+            if (actions.Count - ours >= max)
             {
                 break;
             }

@@ -1,6 +1,7 @@
 using System.Text;
 using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,6 +47,12 @@ public sealed partial class TeamsChannel : INotificationChannel
     /// <inheritdoc />
     public string Name => "teams";
 
+    /// <summary>Signs the card's Acknowledge / Approve / Dismiss links; without it the card says links are off.</summary>
+    public ActionLinkIssuer? Links { get; init; }
+
+    /// <summary>Who the card's links are recorded as sent to: anyone in the channel can use them.</summary>
+    public const string LinkRecipient = "Teams channel";
+
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
@@ -60,7 +67,7 @@ public sealed partial class TeamsChannel : INotificationChannel
             return ChannelResult.Skipped("teams webhook URL is not an http(s) URL");
         }
 
-        var payload = AdaptiveCardBuilder.Build(alert, _options.RunbookBaseUrl);
+        var payload = AdaptiveCardBuilder.Build(alert, _options.RunbookBaseUrl, Links?.For(alert, LinkRecipient));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
         ChannelResult result;
