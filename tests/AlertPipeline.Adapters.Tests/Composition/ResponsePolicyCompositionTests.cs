@@ -69,8 +69,11 @@ public sealed class ResponsePolicyCompositionTests(AzuriteFixture azurite)
 
         var research = result.Alerts.Single(a => a.SandboxId == "sbx-research");
         var evals = result.Alerts.Single(a => a.SandboxId == "sbx-evals");
-        var held = Assert.Single(research.Actions); // only the entry's channel
-        Assert.Equal(("shutdown", ActionStatus.AwaitingApproval, "policy: shutdown needs a human's approval"), (held.Channel, held.Status, held.Detail));
+        // Only the entry's channel, and the approval request that the held command adds (no email or Teams here to carry it).
+        Assert.Equal(["shutdown", "approval"], research.Actions.Select(a => a.Channel));
+        var held = research.ActionFor("shutdown")!;
+        Assert.Equal((ActionStatus.AwaitingApproval, "policy: shutdown needs a human's approval"), (held.Status, held.Detail));
+        Assert.Equal(ActionStatus.Skipped, research.ActionFor("approval")!.Status);
         Assert.Equal(ActionStatus.Sent, evals.ActionFor("shutdown")!.Status);
         var (_, message) = Assert.Single(((InMemoryShutdownCommandQueue)provider.GetRequiredService<IShutdownCommandQueue>()).Messages);
         Assert.Equal("sbx-evals", provider.GetRequiredService<CommandSigner>().Verify(message, out _)!.SandboxId);
