@@ -39,8 +39,8 @@ internal static class AlertPipeCli
         {
             "replay" => (ReplayCommand.Usage, (Func<Task<int>>)(() => new ReplayCommand(stdout, stderr).RunAsync(rest, cancellationToken))),
             "controller" => (ControllerCommand.Usage, () => new ControllerCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
-            "inventory" => (InventoryCommand.Usage, () => new InventoryCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
-            "indicators" => (IndicatorsCommand.Usage, () => new IndicatorsCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
+            "inventory" => (ImportCommand.InventoryUsage, () => ImportCommand.InventoryAsync(rest, stdout, stderr, cancellationToken)),
+            "indicators" => (ImportCommand.IndicatorsUsage, () => ImportCommand.IndicatorsAsync(rest, stdout, stderr, cancellationToken)),
             "audit" => (AuditCommand.Usage, () => new AuditCommand(stdout).RunAsync(rest, cancellationToken)),
             "rules" => (rest is ["validate", ..] ? RulesValidateCommand.Usage : RulesCommand.Usage, () => new RulesCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "policy" => (PolicyCommand.Usage, () => new PolicyCommand(stdout, stderr).RunAsync(rest, cancellationToken)),

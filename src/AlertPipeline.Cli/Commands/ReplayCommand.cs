@@ -56,8 +56,8 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
 
         // Read everything first: an unreadable file is a usage error before anything runs.
         var messages = parsed.Positionals.SelectMany(path => ReplayFiles.Read(path, now)).ToList();
-        var inventory = parsed.Value("inventory") is { } inventoryPath ? InventoryFile.Read(inventoryPath, stderr) : null;
-        var indicators = parsed.Value("indicators") is { } indicatorsPath ? IndicatorsFile.Read(indicatorsPath, stderr) : null;
+        var inventory = parsed.Value("inventory") is { } inventoryPath ? ImportFile.Sandboxes(inventoryPath, stderr, out _) : null;
+        var indicators = parsed.Value("indicators") is { } indicatorsPath ? ImportFile.Indicators(indicatorsPath, stderr, out _) : null;
         IReadOnlyList<RuleFile>? ruleFiles = null;
         if (storage is null || parsed.Has("rules"))
         {

@@ -20,15 +20,8 @@ public static class IndicatorFile
 
     private static readonly string[] Columns = ["value", "source", "kind", "description", "expires"];
 
-    /// <summary>One row that was skipped.</summary>
-    public sealed record Problem(int Line, string Message)
-    {
-        /// <inheritdoc />
-        public override string ToString() => $"line {Line}: {Message}";
-    }
-
     /// <summary>The indicators read and the problems of the rows skipped.</summary>
-    public sealed record Result(IReadOnlyList<ThreatIndicator> Indicators, IReadOnlyList<Problem> Problems);
+    public sealed record Result(IReadOnlyList<ThreatIndicator> Indicators, IReadOnlyList<SkippedRow> Problems);
 
     /// <summary>Parses <paramref name="utf8"/>: JSON when its first character is <c>[</c>, CSV otherwise.</summary>
     public static Result Parse(ReadOnlySpan<byte> utf8)
@@ -187,10 +180,10 @@ public static class IndicatorFile
     private sealed class Rows
     {
         private readonly List<ThreatIndicator> _indicators = [];
-        private readonly List<Problem> _problems = [];
+        private readonly List<SkippedRow> _problems = [];
         private readonly Dictionary<(string, string), int> _seen = [];
 
-        public void Skip(int line, string message) => _problems.Add(new Problem(line, message));
+        public void Skip(int line, string message) => _problems.Add(new SkippedRow(line, message));
 
         public void Add(int line, string? value, string? source, string? kind, string? description, string? expires)
         {

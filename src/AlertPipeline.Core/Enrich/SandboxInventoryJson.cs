@@ -11,28 +11,21 @@ namespace AlertPipeline.Core.Enrich;
 /// </summary>
 public static class SandboxInventoryJson
 {
-    /// <summary>One row that was skipped.</summary>
-    public sealed record Problem(int Line, string Message)
-    {
-        /// <inheritdoc />
-        public override string ToString() => $"line {Line}: {Message}";
-    }
-
     /// <summary>The rows read and the problems of the rows skipped.</summary>
-    public sealed record Result(IReadOnlyList<SandboxRecord> Sandboxes, IReadOnlyList<Problem> Problems);
+    public sealed record Result(IReadOnlyList<SandboxRecord> Sandboxes, IReadOnlyList<SkippedRow> Problems);
 
     /// <summary>Parses <paramref name="utf8"/>.</summary>
     public static Result Parse(ReadOnlySpan<byte> utf8)
     {
         var sandboxes = new List<SandboxRecord>();
-        var problems = new List<Problem>();
+        var problems = new List<SkippedRow>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
             {
-                problems.Add(new Problem(1, "the inventory must be a JSON array of sandboxes"));
+                problems.Add(new SkippedRow(1, "the inventory must be a JSON array of sandboxes"));
                 return new Result(sandboxes, problems);
             }
 
@@ -48,7 +41,7 @@ public static class SandboxInventoryJson
 
                 if (error is not null)
                 {
-                    problems.Add(new Problem(line, error));
+                    problems.Add(new SkippedRow(line, error));
                     continue;
                 }
 
@@ -58,7 +51,7 @@ public static class SandboxInventoryJson
         }
         catch (JsonException ex)
         {
-            problems.Add(new Problem((int)(ex.LineNumber ?? 0) + 1, $"not valid JSON, the rest of the file is skipped: {ex.Message}"));
+            problems.Add(new SkippedRow((int)(ex.LineNumber ?? 0) + 1, $"not valid JSON, the rest of the file is skipped: {ex.Message}"));
         }
 
         return new Result(sandboxes, problems);
