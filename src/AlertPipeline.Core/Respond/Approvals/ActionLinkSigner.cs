@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace AlertPipeline.Core.Respond.Approvals;
 
@@ -29,23 +28,18 @@ public enum LinkVerdict
 /// </summary>
 public sealed class ActionLinkSigner
 {
-    private readonly byte[] _key;
-    private readonly Dictionary<string, byte[]> _verifyKeys = new(StringComparer.Ordinal);
+    private readonly HmacKeyRing _keys;
     private readonly TimeProvider _time;
 
     /// <summary>Creates a signer with a base64 key of at least 32 bytes, and optionally retired keys (id → base64) it still verifies.</summary>
     public ActionLinkSigner(string base64Key, string keyId, TimeProvider? time = null, IReadOnlyDictionary<string, string>? retiredKeys = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(keyId);
-        _key = Decode(base64Key, nameof(base64Key));
+        ArgumentNullException.ThrowIfNull(base64Key);
+        var keys = new Dictionary<string, string>(retiredKeys ?? new Dictionary<string, string>(), StringComparer.Ordinal) { [keyId] = base64Key };
+        _keys = new HmacKeyRing("The action link signing key", keys, keyId);
         KeyId = keyId;
         _time = time ?? TimeProvider.System;
-        foreach (var (id, retired) in retiredKeys ?? new Dictionary<string, string>())
-        {
-            _verifyKeys[id] = Decode(retired, nameof(retiredKeys));
-        }
-
-        _verifyKeys[keyId] = _key;
     }
 
     /// <summary>The id of the key links are signed with.</summary>
@@ -80,44 +74,22 @@ public sealed class ActionLinkSigner
             Recipient = SafeText.Clean(recipient, 128),
             KeyId = KeyId,
         };
-        return link with { Signature = Compute(_key, link) };
+        return link with { Signature = _keys.Sign(CanonicalForm(link)) };
     }
 
     /// <summary>Checks <paramref name="link"/>'s key, signature (in constant time) and expiry, in that order.</summary>
     public LinkVerdict Verify(ActionLink link)
     {
         ArgumentNullException.ThrowIfNull(link);
-        if (!_verifyKeys.TryGetValue(link.KeyId, out var key))
+        switch (_keys.Check(link.KeyId, CanonicalForm(link), link.Signature))
         {
-            return LinkVerdict.UnknownKey;
-        }
-
-        var expected = Encoding.ASCII.GetBytes(Compute(key, link));
-        var actual = Encoding.UTF8.GetBytes(link.Signature);
-        if (!CryptographicOperations.FixedTimeEquals(expected, actual))
-        {
-            return LinkVerdict.Forged;
+            case SignatureCheck.UnknownKey:
+                return LinkVerdict.UnknownKey;
+            case SignatureCheck.Mismatch:
+                return LinkVerdict.Forged;
         }
 
         // Checked after the signature, so an expiry an attacker moved reads as forged, not as merely expired.
         return _time.GetUtcNow() >= link.ExpiresAt ? LinkVerdict.Expired : LinkVerdict.Valid;
-    }
-
-    private static string Compute(byte[] key, ActionLink link)
-        => Base64Url.EncodeToString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(CanonicalForm(link))));
-
-    private static byte[] Decode(string base64Key, string parameter)
-    {
-        byte[] key;
-        try
-        {
-            key = Convert.FromBase64String(base64Key);
-        }
-        catch (FormatException)
-        {
-            throw new ArgumentException("The action link signing key must be base64.", parameter);
-        }
-
-        return key.Length >= 32 ? key : throw new ArgumentException("The action link signing key must be at least 32 bytes.", parameter);
     }
 }

@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 
 namespace AlertPipeline.Core.Respond.Shutdown;
@@ -14,38 +13,18 @@ namespace AlertPipeline.Core.Respond.Shutdown;
 /// </summary>
 public sealed class CommandSigner
 {
-    private readonly byte[] _key;
-    private readonly Dictionary<string, byte[]> _verifyKeys = new(StringComparer.Ordinal);
+    private readonly HmacKeyRing _keys;
     private readonly TimeProvider _time;
 
     /// <summary>Creates a signer with a base64 key of at least 32 bytes, and optionally retired keys (id → base64) it still verifies.</summary>
     public CommandSigner(string base64Key, string keyId, TimeProvider? time = null, IReadOnlyDictionary<string, string>? retiredKeys = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(keyId);
-        _key = Decode(base64Key, nameof(base64Key));
+        ArgumentNullException.ThrowIfNull(base64Key);
+        var keys = new Dictionary<string, string>(retiredKeys ?? new Dictionary<string, string>(), StringComparer.Ordinal) { [keyId] = base64Key };
+        _keys = new HmacKeyRing("The command signing key", keys, keyId);
         KeyId = keyId;
         _time = time ?? TimeProvider.System;
-        foreach (var (id, retired) in retiredKeys ?? new Dictionary<string, string>())
-        {
-            _verifyKeys[id] = Decode(retired, nameof(retiredKeys));
-        }
-
-        _verifyKeys[keyId] = _key;
-    }
-
-    private static byte[] Decode(string base64Key, string parameter)
-    {
-        byte[] key;
-        try
-        {
-            key = Convert.FromBase64String(base64Key);
-        }
-        catch (FormatException)
-        {
-            throw new ArgumentException("The command signing key must be base64.", parameter);
-        }
-
-        return key.Length >= 32 ? key : throw new ArgumentException("The command signing key must be at least 32 bytes.", parameter);
     }
 
     /// <summary>The id of the key in use.</summary>
@@ -70,7 +49,7 @@ public sealed class CommandSigner
     {
         ArgumentNullException.ThrowIfNull(command);
         var withKey = command with { KeyId = KeyId, Nonce = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)) };
-        return withKey with { Signature = Compute(_key, withKey) };
+        return withKey with { Signature = _keys.Sign(CanonicalForm(withKey)) };
     }
 
     /// <summary>Serializes a signed command as its queue message.</summary>
@@ -98,18 +77,14 @@ public sealed class CommandSigner
             return null;
         }
 
-        if (!_verifyKeys.TryGetValue(command.KeyId, out var key))
+        switch (_keys.Check(command.KeyId, CanonicalForm(command), command.Signature))
         {
-            reason = "unknown signing key";
-            return null;
-        }
-
-        var expected = Encoding.ASCII.GetBytes(Compute(key, command));
-        var actual = Encoding.ASCII.GetBytes(command.Signature);
-        if (!CryptographicOperations.FixedTimeEquals(expected, actual))
-        {
-            reason = "bad signature";
-            return null;
+            case SignatureCheck.UnknownKey:
+                reason = "unknown signing key";
+                return null;
+            case SignatureCheck.Mismatch:
+                reason = "bad signature";
+                return null;
         }
 
         if (_time.GetUtcNow() >= command.ExpiresAt)
@@ -127,11 +102,5 @@ public sealed class CommandSigner
 
         reason = "ok";
         return command;
-    }
-
-    private static string Compute(byte[] key, ShutdownCommand command)
-    {
-        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(CanonicalForm(command)));
-        return Base64Url.EncodeToString(mac);
     }
 }

@@ -1,7 +1,4 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace AlertPipeline.Core.Respond.Shutdown;
 
@@ -15,26 +12,11 @@ namespace AlertPipeline.Core.Respond.Shutdown;
 /// </summary>
 public sealed class OutcomeSigner
 {
-    private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
-    private readonly string? _signingKeyId;
+    private readonly HmacKeyRing _keys;
 
     /// <summary>Creates a signer over <paramref name="keys"/> (key id → base64 key of at least 32 bytes); it signs with <paramref name="signingKeyId"/> when given.</summary>
     public OutcomeSigner(IReadOnlyDictionary<string, string> keys, string? signingKeyId = null)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        foreach (var (id, base64) in keys)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(id);
-            _keys[id] = Decode(base64);
-        }
-
-        if (signingKeyId is not null && !_keys.ContainsKey(signingKeyId))
-        {
-            throw new ArgumentException($"No result key with id '{signingKeyId}'.", nameof(signingKeyId));
-        }
-
-        _signingKeyId = signingKeyId;
-    }
+        => _keys = new HmacKeyRing("A result signing key", keys, signingKeyId);
 
     /// <summary>How many keys it verifies with.</summary>
     public int KeyCount => _keys.Count;
@@ -60,9 +42,9 @@ public sealed class OutcomeSigner
     public CommandOutcome Sign(CommandOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var keyId = _signingKeyId ?? throw new InvalidOperationException("This outcome signer has no signing key.");
+        var keyId = _keys.SigningKeyId ?? throw new InvalidOperationException("This outcome signer has no signing key.");
         var withKey = outcome with { KeyId = keyId };
-        return withKey with { Signature = Compute(_keys[keyId], withKey) };
+        return withKey with { Signature = _keys.Sign(CanonicalForm(withKey)) };
     }
 
     /// <summary>True when <paramref name="outcome"/> is signed by one of the keys; else false with the reason.</summary>
@@ -75,39 +57,12 @@ public sealed class OutcomeSigner
             return false;
         }
 
-        if (!_keys.TryGetValue(outcome.KeyId, out var key))
+        reason = _keys.Check(outcome.KeyId, CanonicalForm(outcome), outcome.Signature) switch
         {
-            reason = "unknown result key";
-            return false;
-        }
-
-        var expected = Encoding.ASCII.GetBytes(Compute(key, outcome));
-        var actual = Encoding.UTF8.GetBytes(outcome.Signature);
-        if (!CryptographicOperations.FixedTimeEquals(expected, actual))
-        {
-            reason = "bad result signature";
-            return false;
-        }
-
-        reason = "ok";
-        return true;
+            SignatureCheck.UnknownKey => "unknown result key",
+            SignatureCheck.Mismatch => "bad result signature",
+            _ => "ok",
+        };
+        return reason == "ok";
     }
-
-    private static byte[] Decode(string base64Key)
-    {
-        byte[] key;
-        try
-        {
-            key = Convert.FromBase64String(base64Key);
-        }
-        catch (FormatException)
-        {
-            throw new ArgumentException("A result signing key must be base64.", nameof(base64Key));
-        }
-
-        return key.Length >= 32 ? key : throw new ArgumentException("A result signing key must be at least 32 bytes.", nameof(base64Key));
-    }
-
-    private static string Compute(byte[] key, CommandOutcome outcome)
-        => Base64Url.EncodeToString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(CanonicalForm(outcome))));
 }
