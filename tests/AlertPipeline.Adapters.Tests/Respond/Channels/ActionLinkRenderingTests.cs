@@ -64,6 +64,21 @@ public sealed class ActionLinkRenderingTests
     }
 
     [Fact]
+    public void A_dynamic_template_receives_the_signed_links_as_data()
+    {
+        var alert = Held();
+        var options = new SendGridChannelOptions { ApiKey = "SG.test", From = "alerts@example.com", To = "ops@example.com", TemplateId = "d-0123456789abcdef" };
+
+        var json = SendGridChannel.BuildMessage(alert, options, links: Issuer().For(alert, "ops@example.com")).Serialize();
+
+        var data = JsonNode.Parse(json)!["personalizations"]![0]!["dynamic_template_data"]!;
+        var actions = data["actions"]!.AsArray();
+        Assert.Equal(["acknowledge", "approve", "dismiss"], actions.Select(a => (string)a!["action"]!));
+        Assert.All(actions, a => Assert.Equal(LinkVerdict.Valid, _signer.Verify(Read((string)a!["url"]!))));
+        Assert.Equal(string.Empty, (string)data["actionsNotice"]!);
+    }
+
+    [Fact]
     public void A_hostile_card_with_every_notice_and_link_stays_under_the_size_bound()
     {
         var alert = ChannelTestAlerts.Hostile();

@@ -156,7 +156,7 @@ public sealed partial class SendGridChannel : INotificationChannel
             // The template renders the mail; its data is cleaned but not HTML-encoded, because Handlebars'
             // double braces encode (the template must not use triple braces).
             message.SetTemplateId(templateId);
-            message.SetTemplateData(TemplateData(alert, content, options.RunbookBaseUrl));
+            message.SetTemplateData(TemplateData(alert, content, options.RunbookBaseUrl, links));
         }
 
         return message;
@@ -172,7 +172,7 @@ public sealed partial class SendGridChannel : INotificationChannel
             : null;
     }
 
-    private static Dictionary<string, object> TemplateData(Alert alert, EmailContent content, string? runbookBaseUrl)
+    private static Dictionary<string, object> TemplateData(Alert alert, EmailContent content, string? runbookBaseUrl, ActionLinkSet? links)
     {
         var runbook = AlertLinks.Runbook(runbookBaseUrl, alert.RuleId);
         return new Dictionary<string, object>(StringComparer.Ordinal)
@@ -198,6 +198,15 @@ public sealed partial class SendGridChannel : INotificationChannel
             ["references"] = alert.References.Take(EmailBuilder.MaxListItems)
                 .Select(r => AlertLinks.TryHttpUrl(r, out var uri) ? uri.AbsoluteUri : null).OfType<string>().ToList(),
             ["runbook"] = runbook?.AbsoluteUri ?? string.Empty,
+
+            // Our own signed URLs (no telemetry in them): a template renders them as buttons, e.g. {{#each actions}}.
+            ["actions"] = (links?.Links ?? []).Select(l => new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["action"] = l.Action.ToText(),
+                ["title"] = l.Title,
+                ["url"] = l.Url.AbsoluteUri,
+            }).ToList(),
+            ["actionsNotice"] = links?.Notice ?? string.Empty,
             ["text"] = content.Text,
         };
     }
