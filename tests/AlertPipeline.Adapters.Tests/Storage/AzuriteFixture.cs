@@ -21,7 +21,8 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
     /// <summary>Azurite's well-known development key (public, documented by Microsoft; not a secret).</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    // Node starts Azurite in about 2 s; a 2-core machine running several test hosts at once has taken over 30 s.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly StringBuilder _output = new();
     private Process? _process;
