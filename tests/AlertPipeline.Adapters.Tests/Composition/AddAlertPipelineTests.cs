@@ -39,19 +39,6 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
 {
     private const string SigningKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     private const string RuleId = "7c1e5a52-1d1b-4c55-9d43-0d5c6b1e2f10";
-    private const string MinerRule = $"""
-        title: Miner process in a sandbox
-        id: {RuleId}
-        logsource:
-          category: process_creation
-          product: linux
-        detection:
-          selection:
-            process.name: xmrig
-          condition: selection
-        level: critical
-        """;
-
     private readonly WireMockServer _http = WireMockServer.Start();
 
     public void Dispose()
@@ -289,7 +276,7 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
     private async Task<(TelemetryPipeline Pipeline, TelemetryMessage[] Batch)> MinerBatchAsync(ServiceProvider provider)
     {
         await provider.GetRequiredService<IRuleStore>().UpsertAsync(
-            new RuleRecord("composition", RuleId, "Miner process in a sandbox", "critical", true, RuleMode.Enforce, MinerRule, DateTimeOffset.UnixEpoch),
+            MinerRule.Record("composition", RuleId),
             CancellationToken.None);
         var sandboxId = "sbx-" + Guid.NewGuid().ToString("N")[..8];
         await ((TableSandboxInventory)provider.GetRequiredService<ISandboxInventory>()).UpsertAsync(

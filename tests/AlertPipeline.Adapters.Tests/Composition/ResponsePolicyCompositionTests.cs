@@ -19,19 +19,6 @@ namespace AlertPipeline.Adapters.Tests.Composition;
 public sealed class ResponsePolicyCompositionTests(AzuriteFixture azurite)
 {
     private const string RuleId = "0d9e6c1a-3b2f-4e8a-9c71-5a4b3c2d1e0f";
-    private const string MinerRule = $"""
-        title: Miner process in a sandbox
-        id: {RuleId}
-        logsource:
-          category: process_creation
-          product: linux
-        detection:
-          selection:
-            process.name: xmrig
-          condition: selection
-        level: critical
-        """;
-
     [Fact]
     public async Task Table_storage_selects_the_table_policy_store()
     {
@@ -58,7 +45,7 @@ public sealed class ResponsePolicyCompositionTests(AzuriteFixture azurite)
         }).Build());
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         await provider.GetRequiredService<IRuleStore>().UpsertAsync(
-            new RuleRecord("composition", RuleId, "Miner process in a sandbox", "critical", true, RuleMode.Enforce, MinerRule, DateTimeOffset.UnixEpoch),
+            MinerRule.Record("composition", RuleId),
             CancellationToken.None);
         await provider.GetRequiredService<IResponsePolicyStore>().PutAsync(new ResponsePolicyEntry
         {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AlertPipeline.Adapters;
 using AlertPipeline.Adapters.Storage;
+using AlertPipeline.Adapters.Tests.Composition;
 using AlertPipeline.Adapters.Tests.Storage;
 using AlertPipeline.Cli.Commands;
 using AlertPipeline.Core.Detect;
@@ -29,19 +30,6 @@ public sealed class ControllerEndToEndTests : IClassFixture<AzuriteFixture>, IDi
     private const string ResultKey = "cmVzdWx0LWtleS1vZi1ob3N0LWEtMDEyMzQ1Njc4OWFi";
     private const string OtherHostKey = "cmVzdWx0LWtleS1vZi1ob3N0LWItMDEyMzQ1Njc4OWFi";
     private const string RuleId = "0b9f6c1a-4c55-4d43-9d1b-7c1e5a521f10";
-    private const string MinerRule = $"""
-        title: Miner process in a sandbox
-        id: {RuleId}
-        logsource:
-          category: process_creation
-          product: linux
-        detection:
-          selection:
-            process.name: xmrig
-          condition: selection
-        level: critical
-        """;
-
     private readonly AzuriteFixture _azurite;
     private readonly string _commandQueue = AzuriteFixture.UniqueQueueName("cmd");
     private readonly string _resultsQueue = AzuriteFixture.UniqueQueueName("res");
@@ -218,7 +206,7 @@ public sealed class ControllerEndToEndTests : IClassFixture<AzuriteFixture>, IDi
     private async Task<string> RaiseCriticalAlertAsync(ServiceProvider provider)
     {
         await provider.GetRequiredService<IRuleStore>().UpsertAsync(
-            new RuleRecord("controller-e2e", RuleId, "Miner process in a sandbox", "critical", true, RuleMode.Enforce, MinerRule, DateTimeOffset.UnixEpoch),
+            MinerRule.Record("controller-e2e", RuleId),
             CancellationToken.None);
         var body = $$$"""{"@timestamp":"{{{DateTimeOffset.UtcNow:O}}}","event":{"category":"process","type":"start"},"sandbox":{"id":"{{{_sandboxId}}}"},"process":{"name":"xmrig","pid":7}}""";
         var result = await provider.GetRequiredService<TelemetryPipeline>().ProcessAsync(
