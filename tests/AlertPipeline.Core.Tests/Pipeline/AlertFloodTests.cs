@@ -9,6 +9,7 @@ using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
 using AlertPipeline.Core.Tests.Respond;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertPipeline.Core.Tests.Pipeline;
 
@@ -42,13 +43,16 @@ public sealed class AlertFloodTests
         var commands = new InMemoryShutdownCommandQueue();
         var email = new RecordingChannel("email");
         var teams = new RecordingChannel("teams");
-        var shutdown = new ShutdownChannel(commands, new CommandSigner(Key, "k1"), sandboxes, new ShutdownOptions { MaxPerHour = 5 });
+        // A frozen clock: the caps count in windows aligned to UTC, and a run on the real clock that crossed a window's
+        // edge counted into two windows (11 emails instead of 10).
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 11, 14, 3, 21, 0, TimeSpan.Zero));
+        var shutdown = new ShutdownChannel(commands, new CommandSigner(Key, "k1", time), sandboxes, new ShutdownOptions { MaxPerHour = 5 }, time);
         var alerts = new InMemoryAlertStore();
         var options = new ResponderOptions { MaxPerChannelPerWindow = 10, RateWindow = TimeSpan.FromMinutes(10) };
-        var dispatcher = new NotificationDispatcher(alerts, [email, teams, shutdown], new InMemoryNotificationPoisonStore(), options);
+        var dispatcher = new NotificationDispatcher(alerts, [email, teams, shutdown], new InMemoryNotificationPoisonStore(), options, time);
         var pipeline = new TelemetryPipeline(
             new TelemetryIngestor(), sandboxes, new RuleSetProvider(rules, TimeSpan.FromMinutes(1)),
-            new AlertResponder(alerts, new InlineNotificationOutbox(() => dispatcher), ResponsePolicy.Default, options),
+            new AlertResponder(alerts, new InlineNotificationOutbox(() => dispatcher), ResponsePolicy.Default, options, time),
             new InMemoryDeadLetterStore(), new PipelineOptions(), new CorrelationEngine(new InMemoryCorrelationStateStore()));
 
         var messages = Enumerable.Range(0, 10_000)
