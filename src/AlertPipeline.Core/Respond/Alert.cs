@@ -78,6 +78,9 @@ public sealed class Alert
     /// <summary>When the last escalation was queued; null until the first.</summary>
     public DateTimeOffset? EscalatedAt { get; set; }
 
+    /// <summary>The incident the alert joined (<c>Incidents.Incident</c>); null until incident tracking has placed it.</summary>
+    public string? IncidentId { get; set; }
+
     /// <summary>The store's concurrency token; null until stored.</summary>
     public string? ETag { get; set; }
 
