@@ -2,7 +2,7 @@ namespace AlertPipeline.Core.Respond.Incidents;
 
 /// <summary>
 /// Moves an incident's status under its ETag and records the change on the timeline. Status only moves forward
-/// (open, acknowledged, contained, resolved) unless <paramref name="force"/> is set, so a late acknowledgement
+/// (open, acknowledged, contained, resolved) unless the caller forces it (an operator reopening), so a late acknowledgement
 /// cannot undo a containment and a redelivered change is a no-op.
 /// </summary>
 public static class IncidentStatusChanges
