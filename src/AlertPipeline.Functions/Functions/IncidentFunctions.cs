@@ -72,7 +72,7 @@ public sealed partial class IncidentFunctions(IIncidentStore store, TimeProvider
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "incidents/{id}")] HttpRequestData request, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!IncidentViews.IsIncidentId(id))
+        if (!IncidentIds.IsWellFormed(id))
         {
             return await BadIdAsync(request, cancellationToken).ConfigureAwait(false);
         }
@@ -125,7 +125,7 @@ public sealed partial class IncidentFunctions(IIncidentStore store, TimeProvider
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "incidents/{id}/status")] HttpRequestData request, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!IncidentViews.IsIncidentId(id))
+        if (!IncidentIds.IsWellFormed(id))
         {
             return await BadIdAsync(request, cancellationToken).ConfigureAwait(false);
         }

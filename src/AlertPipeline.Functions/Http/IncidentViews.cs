@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Incidents;
@@ -124,13 +123,11 @@ public sealed record SandboxTimelineView(string SandboxId, IReadOnlyList<Timelin
 public sealed record IncidentStatusRequest(string? Status, string? By, string? Note, bool Force);
 
 /// <summary>Checks on what a request names, shared by the incident functions.</summary>
-public static partial class IncidentViews
+public static class IncidentViews
 {
     /// <summary>Longest sandbox id accepted in a route or query.</summary>
     public const int MaxSandboxIdLength = 128;
 
-    /// <summary>Whether <paramref name="id"/> has the shape <see cref="IncidentIds.For"/> gives (<c>inc-</c> and 24 lower-case hex).</summary>
-    public static bool IsIncidentId(string? id) => id is not null && IncidentIdPattern().IsMatch(id);
 
     /// <summary>Whether <paramref name="id"/> can be a sandbox id: 1 to 128 characters, no control characters.</summary>
     public static bool IsSandboxId(string? id)
@@ -145,7 +142,4 @@ public static partial class IncidentViews
 
     /// <summary>The entries in time order; entries at one instant keep their recorded order.</summary>
     public static IEnumerable<IncidentTimelineEntry> InTimeOrder(IEnumerable<IncidentTimelineEntry> timeline) => timeline.OrderBy(e => e.Time);
-
-    [GeneratedRegex("^inc-[0-9a-f]{24}$", RegexOptions.CultureInvariant)]
-    private static partial Regex IncidentIdPattern();
 }
