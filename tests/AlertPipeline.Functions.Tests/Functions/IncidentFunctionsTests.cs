@@ -80,6 +80,21 @@ public sealed class IncidentFunctionsTests : IDisposable
         => TestHttp.Read(await _functions.SetStatusAsync(Request("POST", $"incidents/{id}/status", body), id, CancellationToken.None));
 
     [Fact]
+    public async Task The_app_composition_alone_provides_an_incident_store_for_the_functions()
+    {
+        var services = new ServiceCollection();
+        FunctionsComposition.Configure(services, new ConfigurationBuilder().Build());
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var functions = ActivatorUtilities.CreateInstance<IncidentFunctions>(provider);
+        var response = TestHttp.Read(await functions.ListAsync(
+            new TestHttpRequest(new TestFunctionContext(provider, new Dictionary<string, object?>()), "GET", "incidents"), CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, response.Json.GetProperty("incidents").GetArrayLength());
+    }
+
+    [Fact]
     public async Task List_filters_by_sandbox_status_and_since_latest_first_and_says_when_max_cut_it()
     {
         await SeedAsync(Make("rl-env-7731", 1, T0));
