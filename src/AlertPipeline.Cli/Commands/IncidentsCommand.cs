@@ -86,14 +86,9 @@ internal sealed class IncidentsCommand(TextWriter stdout, TextWriter stderr, Tim
         IncidentStatus? status = null;
         if (parsed.Value("status") is { } statusText)
         {
-            status = statusText switch
-            {
-                "open" => IncidentStatus.Open,
-                "acknowledged" => IncidentStatus.Acknowledged,
-                "contained" => IncidentStatus.Contained,
-                "resolved" => IncidentStatus.Resolved,
-                _ => throw new UsageException($"--status must be open, acknowledged, contained or resolved, not '{statusText}'"),
-            };
+            status = IncidentStatusText.TryParse(statusText, out var value)
+                ? value
+                : throw new UsageException($"--status must be open, acknowledged, contained or resolved, not '{statusText}'");
         }
 
         var max = 50;

@@ -66,7 +66,7 @@ internal static class IncidentStory
     }
 
     /// <summary>An incident's status as the CLI and the JSON lines spell it (<c>open</c>, <c>acknowledged</c>, ...).</summary>
-    public static string Text(IncidentStatus status) => status.ToString().ToLowerInvariant();
+    public static string Text(IncidentStatus status) => status.ToText();
 
     /// <summary>Attacker-controlled text made one bounded line (SafeText).</summary>
     public static string Clean(string? text, int max) => SafeText.Clean(text, max);

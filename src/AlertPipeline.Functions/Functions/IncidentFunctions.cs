@@ -47,7 +47,7 @@ public sealed partial class IncidentFunctions(IIncidentStore store, TimeProvider
         IncidentStatus? status = null;
         if (request.Query["status"] is { } statusText)
         {
-            if (!IncidentViews.TryParseStatus(statusText, out var parsed))
+            if (!IncidentStatusText.TryParse(statusText, out var parsed))
             {
                 return await HttpProblems.BadRequestAsync(request, "status must be open, acknowledged, contained or resolved", cancellationToken).ConfigureAwait(false);
             }
@@ -146,7 +146,7 @@ public sealed partial class IncidentFunctions(IIncidentStore store, TimeProvider
             return await HttpProblems.BadRequestAsync(request, $"the body is not a status change: {e.Message}", cancellationToken).ConfigureAwait(false);
         }
 
-        if (change is null || !IncidentViews.TryParseStatus(change.Status, out var status))
+        if (change is null || !IncidentStatusText.TryParse(change.Status, out var status))
         {
             return await HttpProblems.BadRequestAsync(request, "status must be open, acknowledged, contained or resolved", cancellationToken).ConfigureAwait(false);
         }
@@ -170,12 +170,12 @@ public sealed partial class IncidentFunctions(IIncidentStore store, TimeProvider
 
         if (incident.Status != status)
         {
-            var current = incident.Status.ToString().ToLowerInvariant();
+            var current = incident.Status.ToText();
             return await HttpProblems.ProblemAsync(request, HttpStatusCode.Conflict, "incident-status-backwards", "The status only moves forward",
-                $"incident {id} is {current}; send \"force\": true to move it back to {status.ToString().ToLowerInvariant()}", cancellationToken).ConfigureAwait(false);
+                $"incident {id} is {current}; send \"force\": true to move it back to {status.ToText()}", cancellationToken).ConfigureAwait(false);
         }
 
-        LogStatusChanged(id, status.ToString().ToLowerInvariant(), SafeText.Log(by), change.Force);
+        LogStatusChanged(id, status.ToText(), SafeText.Log(by), change.Force);
         return await HttpProblems.JsonAsync(request, HttpStatusCode.OK, IncidentView.Of(incident), cancellationToken, options: AlertJson.Options).ConfigureAwait(false);
     }
 

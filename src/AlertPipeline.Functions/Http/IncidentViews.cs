@@ -133,13 +133,6 @@ public static class IncidentViews
     public static bool IsSandboxId(string? id)
         => !string.IsNullOrWhiteSpace(id) && id.Length <= MaxSandboxIdLength && !id.Any(char.IsControl);
 
-    /// <summary>Parses a status as the API spells it (<c>open</c>, <c>acknowledged</c>, <c>contained</c>, <c>resolved</c>; any case).</summary>
-    public static bool TryParseStatus(string? text, out IncidentStatus status)
-    {
-        status = default;
-        return text is not null && !text.Any(char.IsDigit) && Enum.TryParse(text.Trim(), ignoreCase: true, out status) && Enum.IsDefined(status);
-    }
-
     /// <summary>The entries in time order; entries at one instant keep their recorded order.</summary>
     public static IEnumerable<IncidentTimelineEntry> InTimeOrder(IEnumerable<IncidentTimelineEntry> timeline) => timeline.OrderBy(e => e.Time);
 }

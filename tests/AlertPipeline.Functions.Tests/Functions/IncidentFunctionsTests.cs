@@ -174,6 +174,7 @@ public sealed class IncidentFunctionsTests : IDisposable
     [InlineData("?since=yesterday")]
     [InlineData("?status=closed")]
     [InlineData("?status=1")]
+    [InlineData("?status=open,resolved")]
     public async Task A_bad_list_filter_is_a_400_problem(string query)
     {
         var response = await ListAsync(query);
@@ -245,6 +246,7 @@ public sealed class IncidentFunctionsTests : IDisposable
     [InlineData("inc-0123456789abcdef01234567", """{"status":"resolved"}""", HttpStatusCode.NotFound)]
     [InlineData("nope", """{"status":"resolved"}""", HttpStatusCode.BadRequest)]
     [InlineData(null, """{"status":"closed"}""", HttpStatusCode.BadRequest)]
+    [InlineData(null, """{"status":"acknowledged, resolved"}""", HttpStatusCode.BadRequest)]
     [InlineData(null, """{"by":"x"}""", HttpStatusCode.BadRequest)]
     [InlineData(null, "not json", HttpStatusCode.BadRequest)]
     public async Task A_bad_status_change_is_a_problem(string? id, string body, HttpStatusCode status)
