@@ -14,6 +14,8 @@ internal static class AlertPipeCli
           inventory import        load a sandbox inventory file into Table Storage
           indicators import       load threat indicators (JSON or CSV) into Table Storage
           audit list              the audit trail of an alert or a sandbox (notifications, commands, outcomes)
+          incidents list|show|acknowledge|resolve
+                                  the incidents (one story per sandbox) and their timelines; move their status
           rules validate|push|list|test|history
                                   check Sigma rules, write them to Table Storage (recorded),
                                   list them, try one on telemetry, show its changes
@@ -42,6 +44,7 @@ internal static class AlertPipeCli
             "inventory" => (ImportCommand.InventoryUsage, () => ImportCommand.InventoryAsync(rest, stdout, stderr, cancellationToken)),
             "indicators" => (ImportCommand.IndicatorsUsage, () => ImportCommand.IndicatorsAsync(rest, stdout, stderr, cancellationToken)),
             "audit" => (AuditCommand.Usage, () => new AuditCommand(stdout).RunAsync(rest, cancellationToken)),
+            "incidents" => (IncidentsCommand.Usage, () => new IncidentsCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "rules" => (rest is ["validate", ..] ? RulesValidateCommand.Usage : RulesCommand.Usage, () => new RulesCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "policy" => (PolicyCommand.Usage, () => new PolicyCommand(stdout, stderr).RunAsync(rest, cancellationToken)),
             "ship" => (ShipCommand.Usage, () => new ShipCommand(stderr).RunAsync(rest, cancellationToken)),

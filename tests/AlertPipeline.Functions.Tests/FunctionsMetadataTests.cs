@@ -69,7 +69,7 @@ public sealed class FunctionsMetadataTests
         using var metadata = FunctionAppArtifacts.Load("functions.metadata");
         var names = metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(
-            ["CheckSandboxHeartbeats", "DeleteResponsePolicy", "DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "EscalateAlerts", "GetRule", "GetRuleHistory", "IngestFirewallLogs", "IngestSandboxTelemetry", "ListAudit", "ListResponsePolicy", "ListRules", "PutResponsePolicy", "PutRule", "RecordCommandOutcome", "SendSuppressedDigest", "ShowAlertAction", "SweepCorrelationState", "TakeAlertAction", "TestRule", "ValidateRule"],
+            ["CheckSandboxHeartbeats", "DeleteResponsePolicy", "DeleteRule", "DisableRule", "DispatchNotification", "EnableRule", "EscalateAlerts", "GetIncident", "GetRule", "GetRuleHistory", "GetSandboxTimeline", "IngestFirewallLogs", "IngestSandboxTelemetry", "ListAudit", "ListIncidents", "ListResponsePolicy", "ListRules", "PutResponsePolicy", "PutRule", "RecordCommandOutcome", "SendSuppressedDigest", "SetIncidentStatus", "ShowAlertAction", "SweepCorrelationState", "TakeAlertAction", "TestRule", "ValidateRule"],
             names);
     }
 
@@ -127,6 +127,23 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("AlertPipeline.Functions.Functions.AuditFunctions.ListAsync", function.GetProperty("entryPoint").GetString());
         Assert.Equal(("audit", "Function"), (trigger.GetProperty("route").GetString(), trigger.GetProperty("authLevel").GetString()));
         Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Theory]
+    [InlineData("ListIncidents", "ListAsync", "get", "incidents", "Function")]
+    [InlineData("GetIncident", "GetAsync", "get", "incidents/{id}", "Function")]
+    [InlineData("GetSandboxTimeline", "TimelineAsync", "get", "sandboxes/{id}/timeline", "Function")]
+    [InlineData("SetIncidentStatus", "SetStatusAsync", "post", "incidents/{id}/status", "Admin")]
+    public void Incidents_are_read_with_a_function_key_and_their_status_moved_with_the_admin_key(
+        string functionName, string method, string httpMethod, string route, string authLevel)
+    {
+        using var metadata = FunctionAppArtifacts.Load("functions.metadata");
+        var function = Assert.Single(metadata.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString() == functionName);
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString() == "httpTrigger");
+
+        Assert.Equal($"AlertPipeline.Functions.Functions.IncidentFunctions.{method}", function.GetProperty("entryPoint").GetString());
+        Assert.Equal((route, authLevel), (trigger.GetProperty("route").GetString(), trigger.GetProperty("authLevel").GetString()));
+        Assert.Equal([httpMethod], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
     }
 
     [Fact]

@@ -8,10 +8,12 @@ using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace AlertPipeline.Cli.Commands;
@@ -20,7 +22,7 @@ namespace AlertPipeline.Cli.Commands;
 /// <c>alertpipe replay &lt;file&gt;...</c>: runs recorded telemetry through the same pipeline the Function app runs.
 /// Default: in-memory stores seeded from <c>rules/</c>, and every action rendered and printed instead of sent.
 /// </summary>
-internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? environment = null)
+internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? environment = null, IIncidentStore? incidentStore = null)
 {
     public const string Usage = """
         usage: alertpipe replay <file>... [--rules <dir>] [--inventory <file>] [--indicators <file>] [--storage <connection string>] [--send] [--output table|json]
@@ -30,7 +32,8 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
           --indicators  threat indicators, JSON array or CSV (docs/indicators.md)
           --storage     use Table/Queue Storage (Azurite or Azure) for rules, alerts, dead letters, commands
           --send        really send email, Teams cards and shutdown commands (settings from the environment)
-          --output      table (default) or json: one JSON object per alert per line
+          --output      table (default) or json: one JSON object per alert per line, then one per incident
+                        (told apart by incidentId; docs/incidents.md)
         """;
 
     private const int MessagesPerBatch = 256;
@@ -112,6 +115,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         }
 
         alerts.Sort((a, b) => a.FirstSeen != b.FirstSeen ? a.FirstSeen.CompareTo(b.FirstSeen) : string.CompareOrdinal(a.RuleId, b.RuleId));
+        var incidents = await IncidentsOfAsync(services.GetRequiredService<IIncidentStore>(), alerts, cancellationToken).ConfigureAwait(false);
 
         if (output == "json")
         {
@@ -120,15 +124,17 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
                 await stdout.WriteLineAsync(JsonSerializer.Serialize(AlertLine.From(alert), AlertJson.Options)).ConfigureAwait(false);
             }
 
+            await WriteIncidentLinesAsync(stdout, incidents).ConfigureAwait(false);
             await WritePreviewsAsync(stderr, previews).ConfigureAwait(false);
         }
         else
         {
             await AlertTable.WriteAsync(stdout, alerts).ConfigureAwait(false);
+            await WriteIncidentStoriesAsync(stdout, incidents).ConfigureAwait(false);
             await WritePreviewsAsync(stdout, previews).ConfigureAwait(false);
         }
 
-        await WriteSummaryAsync(accepted, rejected, alerts).ConfigureAwait(false);
+        await WriteSummaryAsync(accepted, rejected, alerts, incidents).ConfigureAwait(false);
         return 0;
     }
 
@@ -176,7 +182,65 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         services.AddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
 
         services.AddAlertPipeline(configuration);
+
+        // Yields to the composition's incident store (Table with --storage); memory when the composition has none.
+        // Tests hand in a store of their own, which wins over both.
+        if (incidentStore is not null)
+        {
+            services.AddSingleton(incidentStore);
+        }
+
+        services.TryAddSingleton<IIncidentStore, InMemoryIncidentStore>();
         return services.BuildServiceProvider();
+    }
+
+    /// <summary>
+    /// The incidents the replayed alerts joined, in order of first evidence: those the alerts name, and those of the
+    /// alerts' sandboxes that hold one of the alerts (with --storage a sandbox may have older incidents; they are not shown).
+    /// </summary>
+    internal static async Task<IReadOnlyList<Incident>> IncidentsOfAsync(IIncidentStore store, IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    {
+        var alertIds = alerts.Select(a => a.AlertId).ToHashSet(StringComparer.Ordinal);
+        var found = new Dictionary<string, Incident>(StringComparer.Ordinal);
+        foreach (var sandbox in alerts.Select(a => a.SandboxId).Distinct(StringComparer.Ordinal))
+        {
+            foreach (var incident in await store.ListAsync(new IncidentQuery { SandboxId = sandbox, Max = 1000 }, cancellationToken).ConfigureAwait(false))
+            {
+                if (incident.AlertIds.Any(alertIds.Contains))
+                {
+                    found.TryAdd(incident.IncidentId, incident);
+                }
+            }
+        }
+
+        foreach (var id in alerts.Select(a => a.IncidentId).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (!found.ContainsKey(id) && await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } incident)
+            {
+                found.Add(id, incident);
+            }
+        }
+
+        return [.. found.Values.OrderBy(i => i.FirstSeen).ThenBy(i => i.IncidentId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>One JSON object per incident per line, after the alert lines.</summary>
+    internal static async Task WriteIncidentLinesAsync(TextWriter writer, IReadOnlyList<Incident> incidents)
+    {
+        foreach (var incident in incidents)
+        {
+            await writer.WriteLineAsync(JsonSerializer.Serialize(IncidentLine.From(incident), AlertJson.Options)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A block per incident, the same story <c>incidents show</c> prints.</summary>
+    internal static async Task WriteIncidentStoriesAsync(TextWriter writer, IReadOnlyList<Incident> incidents)
+    {
+        foreach (var incident in incidents)
+        {
+            await writer.WriteLineAsync().ConfigureAwait(false);
+            await IncidentStory.WriteAsync(writer, incident).ConfigureAwait(false);
+        }
     }
 
     private static void AddPreviewChannels(ServiceCollection services, List<Preview> previews, TimeProvider time)
@@ -233,7 +297,7 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         }
     }
 
-    private async Task WriteSummaryAsync(int accepted, List<RejectedEvent> rejected, List<Alert> alerts)
+    private async Task WriteSummaryAsync(int accepted, List<RejectedEvent> rejected, List<Alert> alerts, IReadOnlyList<Incident> incidents)
     {
         await stderr.WriteLineAsync($"events read: {accepted + rejected.Count} (accepted {accepted}, rejected {rejected.Count})").ConfigureAwait(false);
         foreach (var group in rejected.GroupBy(r => r.Reason).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -246,5 +310,6 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
             .Where(x => x.count > 0)
             .Select(x => $"{x.level.ToSigma()} {x.count}"));
         await stderr.WriteLineAsync($"alerts: {alerts.Count}{(byLevel.Length > 0 ? " (" + byLevel + ")" : string.Empty)}").ConfigureAwait(false);
+        await stderr.WriteLineAsync($"incidents: {incidents.Count}").ConfigureAwait(false);
     }
 }

@@ -27,7 +27,8 @@ public static class SafeText
         {
             // Newlines and bidi overrides let an attacker forge log lines or disguise a command. Line breaks and
             // tabs become a space (folded YAML descriptions stay readable); every other control is made visible.
-            builder.Append(c is '\r' or '\n' or '\t' ? ' ' : char.IsControl(c) || IsBidiControl(c) ? '\uFFFD' : c);
+            // U+2028/U+2029 are line breaks too for some terminals and viewers.
+            builder.Append(c is '\r' or '\n' or '\t' or '\u2028' or '\u2029' ? ' ' : char.IsControl(c) || IsBidiControl(c) ? '\uFFFD' : c);
         }
 
         if (cut)

@@ -84,9 +84,10 @@ public static class HttpProblems
         return buffer.ToArray();
     }
 
-    /// <summary>A JSON response.</summary>
-    public static Task<HttpResponseData> JsonAsync<T>(HttpRequestData request, HttpStatusCode status, T body, CancellationToken cancellationToken, string? etag = null)
-        => WriteAsync(request, status, "application/json; charset=utf-8", body, etag, cancellationToken);
+    /// <summary>A JSON response, written with <see cref="Json"/> unless <paramref name="options"/> says otherwise (e.g. <c>AlertJson.Options</c>).</summary>
+    public static Task<HttpResponseData> JsonAsync<T>(
+        HttpRequestData request, HttpStatusCode status, T body, CancellationToken cancellationToken, string? etag = null, JsonSerializerOptions? options = null)
+        => WriteAsync(request, status, "application/json; charset=utf-8", body, etag, cancellationToken, options);
 
     /// <summary>A problem response.</summary>
     public static Task<HttpResponseData> ProblemAsync(
@@ -114,7 +115,7 @@ public static class HttpProblems
         => ProblemAsync(request, HttpStatusCode.NotFound, "rule-not-found", "No such rule", $"rule {pack}/{id} does not exist", cancellationToken);
 
     private static async Task<HttpResponseData> WriteAsync<T>(
-        HttpRequestData request, HttpStatusCode status, string contentType, T body, string? etag, CancellationToken cancellationToken)
+        HttpRequestData request, HttpStatusCode status, string contentType, T body, string? etag, CancellationToken cancellationToken, JsonSerializerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var response = request.CreateResponse(status);
@@ -127,7 +128,7 @@ public static class HttpProblems
             response.Headers.TryAddWithoutValidation("ETag", etag);
         }
 
-        await JsonSerializer.SerializeAsync(response.Body, body, Json, cancellationToken).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(response.Body, body, options ?? Json, cancellationToken).ConfigureAwait(false);
         return response;
     }
 }

@@ -53,7 +53,7 @@ public sealed class ReplayCommandTests : IDisposable
         var run = await CliRun.RunAsync("replay", telemetry, "--rules", Path.GetDirectoryName(Path.GetDirectoryName(rules))!, "--output", "json");
 
         Assert.Equal(0, run.ExitCode);
-        var line = Assert.Single(run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = Assert.Single(ReplayOutput.AlertLines(run.Stdout));
         using var alert = JsonDocument.Parse(line);
         var root = alert.RootElement;
         Assert.Equal("0b6f1e0a-6a55-4f0e-9a0e-3d1b1c2f0a01", root.GetProperty("ruleId").GetString());
@@ -100,7 +100,7 @@ public sealed class ReplayCommandTests : IDisposable
         var run = await CliRun.RunAsync("replay", telemetry, telemetry, "--rules", Path.Combine(_dir, "rules"), "--output", "json");
 
         Assert.Equal(0, run.ExitCode);
-        using var alert = JsonDocument.Parse(run.Stdout.Trim());
+        using var alert = JsonDocument.Parse(Assert.Single(ReplayOutput.AlertLines(run.Stdout)));
         Assert.Equal(1, alert.RootElement.GetProperty("eventCount").GetInt64());
     }
 

@@ -13,8 +13,7 @@ public sealed class ReplayWithStorageTests : IClassFixture<AzuriteFixture>
 
     public ReplayWithStorageTests(AzuriteFixture azurite) => _azurite = azurite;
 
-    private static List<(string AlertId, long Events)> Alerts(CliRun run) => run.Stdout
-        .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    private static List<(string AlertId, long Events)> Alerts(CliRun run) => ReplayOutput.AlertLines(run.Stdout)
         .Select(line => JsonDocument.Parse(line).RootElement)
         .Select(a => (a.GetProperty("alertId").GetString()!, a.GetProperty("eventCount").GetInt64()))
         .OrderBy(a => a.Item1, StringComparer.Ordinal)

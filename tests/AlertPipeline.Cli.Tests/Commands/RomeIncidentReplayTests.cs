@@ -22,7 +22,8 @@ public sealed class RomeIncidentReplayTests
         Assert.Equal(0, run.ExitCode);
 
         // Shutdown details carry the wall-clock expiry of the command; everything else is a function of the input.
-        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+        // Only the alert lines: the incident lines that follow them are checked on their own.
+        var lines = ReplayOutput.AlertLines(run.Stdout).Select(line =>
         {
             var alert = JsonNode.Parse(line)!.AsObject();
             foreach (var action in alert["actions"]!.AsArray())
@@ -50,7 +51,7 @@ public sealed class RomeIncidentReplayTests
     {
         var run = await ReplayAsync("--output", "json");
 
-        var alerts = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var alerts = ReplayOutput.AlertLines(run.Stdout).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var titles = alerts.Select(a => a.GetProperty("title").GetString()!).ToList();
 
         // The three things the ROME agent did: mine on the GPUs, tunnel out over SSH, probe the network / metadata.

@@ -24,6 +24,12 @@ public sealed class SafeTextTests
     }
 
     [Fact]
+    public void Clean_turns_unicode_line_and_paragraph_separators_into_spaces()
+    {
+        Assert.Equal("a b c", SafeText.Clean("a\u2028b\u2029c"));
+    }
+
+    [Fact]
     public void Html_escapes_markup()
     {
         Assert.Equal("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", SafeText.Html("<script>alert('x')</script>"));

@@ -13,4 +13,23 @@ public static class IncidentIds
         SHA256.HashData(Encoding.UTF8.GetBytes($"{sandboxId}\n{sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)}"), hash);
         return "inc-" + Convert.ToHexStringLower(hash[..12]);
     }
+
+    /// <summary>Whether <paramref name="id"/> has the shape <see cref="For"/> gives, so a read surface can refuse anything else before it reaches a store key.</summary>
+    public static bool IsWellFormed(string? id)
+    {
+        if (id is not { Length: 28 } || !id.StartsWith("inc-", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var c in id.AsSpan(4))
+        {
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
