@@ -87,6 +87,11 @@ public sealed class GpuHijackTests
         Assert.Equal(2, alert.EventCount);
         Assert.Equal("process-not-expected", alert.Evidence["gpu.unexplained"]);
         Assert.Equal("ppo-0200", alert.Evidence["sandbox.run_id"]);
+
+        // The rule's Sigma fields put the process and the GPU on the page an operator reads.
+        Assert.Equal("kworker-gpu", alert.Evidence["process.name"]);
+        Assert.Equal("GPU-aaaa-0", alert.Evidence["gpu.uuid"]);
+        Assert.Equal("98.7", alert.Evidence["gpu.utilization"]);
         Assert.Contains("attack.t1496", alert.Tags);
     }
 
