@@ -30,14 +30,14 @@ public sealed class GpuUsageEnricher(SandboxSnapshot sandboxes) : IEnricher
     /// <inheritdoc />
     public void Enrich(EventBatch batch, int index)
     {
-        if (!batch.Has(index, EcsField.SandboxId) || !batch.Get(index, EcsField.EventDataset).SequenceEqual("gpu.metrics") || !IsInUse(batch, index))
+        if (!batch.Has(index, EcsField.SandboxId) || !batch.Get(index, EcsField.EventDataset).SequenceEqual("gpu.metrics"))
         {
             return;
         }
 
-        var sandbox = sandboxes.Find(batch.Get(index, EcsField.SandboxId));
-        var workload = sandbox is null ? null : sandboxes.GpuWorkloadOf(sandbox);
-        if (workload is null || workload.IsEmpty)
+        // One lookup answers both "known sandbox" and "has GPU information"; the usage is parsed only for those.
+        var workload = sandboxes.GpuWorkloadOf(batch.Get(index, EcsField.SandboxId));
+        if (workload is null || !IsInUse(batch, index))
         {
             return;
         }
