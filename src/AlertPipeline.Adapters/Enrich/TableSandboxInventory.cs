@@ -9,7 +9,8 @@ namespace AlertPipeline.Adapters.Enrich;
 /// The sandbox inventory on Azure Table Storage: table <c>sandboxes</c>, PartitionKey = <c>sandbox</c> (the inventory is
 /// read whole on every refresh, so one partition makes that a single range scan), RowKey = sandbox id. Columns Owner,
 /// OwnerEmail, Team, Environment, Protected, CommandQueue, Addresses, a JSON array of <c>{ip, validFrom, validTo}</c>, and
-/// AllowedEgress, a JSON array of CIDRs and domains.
+/// AllowedEgress, a JSON array of CIDRs and domains; the scheduled GPU work in Gpus and GpuProcesses (JSON arrays of
+/// strings) and Schedule (a JSON array of <c>{state, validFrom, validTo}</c>, state <c>active</c> or <c>idle</c>).
 /// The table is created on first use.
 /// </summary>
 public sealed class TableSandboxInventory : ISandboxInventory
@@ -45,7 +46,7 @@ public sealed class TableSandboxInventory : ISandboxInventory
     }
 
     /// <summary>Creates or replaces the row of <paramref name="sandbox"/> (used by the CLI to load the inventory).</summary>
-    /// <exception cref="ArgumentException">The id cannot be a Table key, or the address history exceeds one Table property.</exception>
+    /// <exception cref="ArgumentException">The id cannot be a Table key, or the address history or run schedule exceeds one Table property.</exception>
     public async Task UpsertAsync(SandboxRecord sandbox, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
@@ -67,6 +68,10 @@ public sealed class TableSandboxInventory : ISandboxInventory
             ["CommandQueue"] = sandbox.CommandQueue,
             ["Addresses"] = addresses,
             ["AllowedEgress"] = sandbox.AllowedEgress.Count == 0 ? null : JsonSerializer.Serialize(sandbox.AllowedEgress, JsonOptions),
+            ["Gpus"] = sandbox.Gpus.Count == 0 ? null : JsonSerializer.Serialize(sandbox.Gpus, JsonOptions),
+            ["GpuProcesses"] = sandbox.GpuProcesses.Count == 0 ? null : JsonSerializer.Serialize(sandbox.GpuProcesses, JsonOptions),
+            ["Schedule"] = sandbox.Schedule.Count == 0 ? null : Bounded(sandbox.Id, "schedule windows", sandbox.Schedule.Count, JsonSerializer.Serialize(
+                sandbox.Schedule.Select(w => new WindowRow(w.State == RunState.Idle ? "idle" : "active", w.ValidFrom, w.ValidTo)), JsonOptions)),
         };
         await _created.EnsureAsync(cancellationToken).ConfigureAwait(false);
 
@@ -89,12 +94,27 @@ public sealed class TableSandboxInventory : ISandboxInventory
             Protected = entity.GetBoolean("Protected") ?? false,
             CommandQueue = entity.GetString("CommandQueue"),
             Addresses = [.. addresses.Select(a => new SandboxAddress(a.Ip, a.ValidFrom, a.ValidTo))],
-            AllowedEgress = entity.GetString("AllowedEgress") is { Length: > 0 } egress
-                ? JsonSerializer.Deserialize<List<string>>(egress, JsonOptions) ?? []
+            AllowedEgress = Strings(entity, "AllowedEgress"),
+            Gpus = Strings(entity, "Gpus"),
+            GpuProcesses = Strings(entity, "GpuProcesses"),
+            Schedule = entity.GetString("Schedule") is { Length: > 0 } schedule
+                ? [.. (JsonSerializer.Deserialize<List<WindowRow>>(schedule, JsonOptions) ?? [])
+                    .Select(w => new SandboxRunWindow(w.State == "idle" ? RunState.Idle : RunState.Active, w.ValidFrom, w.ValidTo))]
                 : [],
         };
     }
 
+    private static List<string> Strings(TableEntity entity, string column)
+        => entity.GetString(column) is { Length: > 0 } json ? JsonSerializer.Deserialize<List<string>>(json, JsonOptions) ?? [] : [];
+
+    private static string Bounded(string id, string what, int count, string json) => json.Length <= TableKeys.MaxStringLength
+        ? json
+        : throw new ArgumentException(
+            $"Sandbox {id}: {count} {what} are {json.Length} characters of JSON, over the Table property limit of {TableKeys.MaxStringLength}; drop expired ones.",
+            "sandbox");
+
     // The stored shape, pinned here so renaming SandboxAddress members cannot silently change the table format.
     private sealed record AddressRow(string Ip, DateTimeOffset ValidFrom, DateTimeOffset? ValidTo);
+
+    private sealed record WindowRow(string State, DateTimeOffset ValidFrom, DateTimeOffset? ValidTo);
 }

@@ -26,6 +26,7 @@ public sealed class EnrichmentStage
             new AddressClassEnricher(),
             new SandboxEnricher(sandboxes),
             new EgressEnricher(sandboxes),
+            new GpuUsageEnricher(sandboxes),
             new IndicatorEnricher(indicators),
         ];
     }

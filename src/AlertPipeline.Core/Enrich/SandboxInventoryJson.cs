@@ -123,6 +123,12 @@ public static class SandboxInventoryJson
             }
         }
 
+        var gpuError = TryReadGpu(row, id, out var gpus, out var gpuProcesses, out var schedule);
+        if (gpuError is not null)
+        {
+            return gpuError;
+        }
+
         if (row.TryGetProperty("protected", out var isProtected) && isProtected.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
         {
             return $"sandbox {id}: protected must be true or false";
@@ -139,7 +145,100 @@ public static class SandboxInventoryJson
             CommandQueue = String(row, "commandQueue"),
             Addresses = addresses,
             AllowedEgress = egress,
+            Gpus = gpus,
+            GpuProcesses = gpuProcesses,
+            Schedule = schedule,
         };
+        return null;
+    }
+
+    /// <summary>Reads <c>gpus</c>, <c>gpuProcesses</c> and <c>schedule</c> (docs/telemetry-schema.md, "Sandbox inventory").</summary>
+    private static string? TryReadGpu(JsonElement row, string id, out List<string> gpus, out List<string> processes, out List<SandboxRunWindow> schedule)
+    {
+        gpus = [];
+        processes = [];
+        schedule = [];
+        var error = TryReadStrings(row, "gpus", id, gpus, "a GPU UUID or a whole-number index");
+        if (error is not null)
+        {
+            return error;
+        }
+
+        error = TryReadStrings(row, "gpuProcesses", id, processes, "a process name");
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (!row.TryGetProperty("schedule", out var list) || list.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            return $"sandbox {id}: schedule must be an array";
+        }
+
+        foreach (var window in list.EnumerateArray())
+        {
+            var state = window.ValueKind == JsonValueKind.Object ? String(window, "state") : null;
+            RunState? parsed = state?.ToLowerInvariant() switch
+            {
+                "active" => RunState.Active,
+                "idle" => RunState.Idle,
+                _ => null,
+            };
+            if (parsed is null)
+            {
+                return $"sandbox {id}: a schedule window needs a state of \"active\" or \"idle\"";
+            }
+
+            if (!TryTime(window, "from", "validFrom", out var from) || from is null)
+            {
+                return $"sandbox {id}: schedule window {state} needs a valid \"from\" time (ISO-8601)";
+            }
+
+            if (!TryTime(window, "to", "validTo", out var to) || to <= from)
+            {
+                return $"sandbox {id}: schedule window {state} has a \"to\" that is not a time after \"from\"";
+            }
+
+            schedule.Add(new SandboxRunWindow(parsed.Value, from.Value, to));
+        }
+
+        return null;
+    }
+
+    private static string? TryReadStrings(JsonElement row, string name, string id, List<string> into, string what)
+    {
+        if (!row.TryGetProperty(name, out var list) || list.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            return $"sandbox {id}: {name} must be an array";
+        }
+
+        foreach (var entry in list.EnumerateArray())
+        {
+            // GPUs may be written as numbers (an index); everything else is a non-blank string without spaces.
+            var text = entry.ValueKind switch
+            {
+                JsonValueKind.String => entry.GetString()!,
+                JsonValueKind.Number when name == "gpus" && entry.TryGetInt64(out var n) && n >= 0 => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => null,
+            };
+            if (string.IsNullOrWhiteSpace(text) || text.Any(char.IsWhiteSpace) || text.Length > 256)
+            {
+                return $"sandbox {id}: {name} entry {entry.GetRawText()} is not {what}";
+            }
+
+            into.Add(text);
+        }
+
         return null;
     }
 

@@ -13,6 +13,7 @@ public sealed class SandboxSnapshot
     private readonly FrozenDictionary<string, SandboxRecord>.AlternateLookup<ReadOnlySpan<char>> _byIdSpan;
     private readonly FrozenDictionary<string, Lease[]> _byIp;
     private readonly FrozenDictionary<string, EgressPolicy> _egress;
+    private readonly FrozenDictionary<string, GpuWorkload>.AlternateLookup<ReadOnlySpan<char>> _gpuById;
     private readonly FrozenDictionary<string, Lease[]>.AlternateLookup<ReadOnlySpan<char>> _byIpSpan;
 
     /// <summary>Indexes <paramref name="sandboxes"/>.</summary>
@@ -25,6 +26,9 @@ public sealed class SandboxSnapshot
             .GroupBy(x => x.Ip, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.Select(x => x.Lease).OrderBy(l => l.From).ToArray(), StringComparer.Ordinal);
         _egress = list.ToFrozenDictionary(s => s.Id, s => EgressPolicy.Compile(s.AllowedEgress), StringComparer.Ordinal);
+        // Only sandboxes with GPU information: the enricher's one lookup also tells it whether to judge at all.
+        _gpuById = list.Select(s => (s.Id, Workload: GpuWorkload.Compile(s))).Where(x => !x.Workload.IsEmpty)
+            .ToFrozenDictionary(x => x.Id, x => x.Workload, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _byIdSpan = _byId.GetAlternateLookup<ReadOnlySpan<char>>();
         _byIpSpan = _byIp.GetAlternateLookup<ReadOnlySpan<char>>();
     }
@@ -65,6 +69,12 @@ public sealed class SandboxSnapshot
 
     /// <summary>The compiled allowed egress of <paramref name="sandbox"/> (built once per snapshot).</summary>
     public EgressPolicy? EgressOf(SandboxRecord sandbox) => _egress.GetValueOrDefault(sandbox.Id);
+
+    /// <summary>
+    /// The compiled scheduled GPU work of the sandbox with <paramref name="sandboxId"/> (built once per snapshot), or null
+    /// when the sandbox is unknown or its inventory row has no GPU information. Does not allocate.
+    /// </summary>
+    public GpuWorkload? GpuWorkloadOf(ReadOnlySpan<char> sandboxId) => _gpuById.TryGetValue(sandboxId, out var workload) ? workload : null;
 
     private static string Normalize(string ip) => IPAddress.TryParse(ip, out var parsed) ? parsed.ToString() : ip;
 

@@ -134,6 +134,9 @@ public enum EcsField : byte
     ThreatEnrichmentsMatchedField,
     ThreatEnrichmentsMatchedAtomic,
 
+    // Why a GPU sample is not explained by the sandbox's scheduled work, written by the GPU usage enricher.
+    GpuUnexplained,
+
     /// <summary>Number of fields; not a field.</summary>
     Count,
 }

@@ -112,6 +112,7 @@ public static class EcsFields
         new(EcsField.ThreatIndicatorDescription, "threat.indicator.description", FieldKind.Text, Enriched: true),
         new(EcsField.ThreatEnrichmentsMatchedField, "threat.enrichments.matched.field", FieldKind.Keyword, Enriched: true),
         new(EcsField.ThreatEnrichmentsMatchedAtomic, "threat.enrichments.matched.atomic", FieldKind.Keyword, Enriched: true),
+        new(EcsField.GpuUnexplained, "gpu.unexplained", FieldKind.Keyword, Enriched: true),
     ];
 
     private static readonly FrozenDictionary<string, EcsField> ByName =

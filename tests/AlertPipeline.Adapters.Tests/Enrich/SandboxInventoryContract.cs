@@ -31,6 +31,13 @@ public abstract class SandboxInventoryContract
             new SandboxAddress("fd00::4", T0.AddHours(6)),
         ],
         AllowedEgress = ["10.0.5.0/24", "huggingface.co"],
+        Gpus = ["GPU-5e3a1f4d-7a10-4011-909b-1c2d3e4f5a00", "3"],
+        GpuProcesses = ["python3", "torchrun"],
+        Schedule =
+        [
+            new SandboxRunWindow(RunState.Active, T0, T0.AddHours(8)),
+            new SandboxRunWindow(RunState.Idle, T0.AddHours(8)),
+        ],
     };
 
     /// <summary>Records compared by value, addresses included (the record's own equality compares the list by reference).</summary>
@@ -88,12 +95,15 @@ public sealed class TableSandboxInventoryTests(AzuriteFixture azurite) : Sandbox
         var inventory = NewInventory();
         await inventory.UpsertAsync(Full("sbx-1"), CancellationToken.None);
 
-        await inventory.UpsertAsync(Full("sbx-1") with { CommandQueue = null, Protected = false, Addresses = [] }, CancellationToken.None);
+        await inventory.UpsertAsync(Full("sbx-1") with { CommandQueue = null, Protected = false, Addresses = [], Gpus = [], Schedule = [] }, CancellationToken.None);
 
         var listed = Assert.Single(await inventory.ListAsync(CancellationToken.None));
         Assert.Null(listed.CommandQueue);
         Assert.False(listed.Protected);
         Assert.Empty(listed.Addresses);
+        Assert.Empty(listed.Gpus);
+        Assert.Empty(listed.Schedule);
+        Assert.Equal(["python3", "torchrun"], listed.GpuProcesses);
     }
 
     [Fact]
@@ -112,6 +122,14 @@ public sealed class TableSandboxInventoryTests(AzuriteFixture azurite) : Sandbox
         Assert.Equal(T0, first.GetProperty("validFrom").GetDateTimeOffset());
         Assert.Equal(T0.AddHours(6), first.GetProperty("validTo").GetDateTimeOffset());
         Assert.Equal(JsonValueKind.Null, addresses.RootElement[1].GetProperty("validTo").ValueKind);
+
+        // The run schedule: lower-case states, the lease-like validFrom/validTo of the addresses.
+        using var schedule = JsonDocument.Parse(entity.GetString("Schedule")!);
+        Assert.Equal("active", schedule.RootElement[0].GetProperty("state").GetString());
+        Assert.Equal(T0.AddHours(8), schedule.RootElement[0].GetProperty("validTo").GetDateTimeOffset());
+        Assert.Equal("idle", schedule.RootElement[1].GetProperty("state").GetString());
+        Assert.Equal("[\"GPU-5e3a1f4d-7a10-4011-909b-1c2d3e4f5a00\",\"3\"]", entity.GetString("Gpus"));
+        Assert.Equal("[\"python3\",\"torchrun\"]", entity.GetString("GpuProcesses"));
     }
 
     [Fact]
@@ -126,5 +144,8 @@ public sealed class TableSandboxInventoryTests(AzuriteFixture azurite) : Sandbox
         Assert.Equal("sbx-bare", listed.Id);
         Assert.False(listed.Protected);
         Assert.Empty(listed.Addresses);
+        Assert.Empty(listed.Gpus);
+        Assert.Empty(listed.GpuProcesses);
+        Assert.Empty(listed.Schedule);
     }
 }

@@ -47,6 +47,35 @@ public sealed class InventoryCommandTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Import_carries_the_scheduled_gpu_work_and_rejects_a_bad_schedule()
+    {
+        var prefix = "gpu" + Guid.NewGuid().ToString("N")[..8];
+        var path = Path.Combine(_dir.FullName, "gpu-inventory.json");
+        await File.WriteAllTextAsync(path, $$"""
+            [
+              {"id":"{{prefix}}-1","gpus":["GPU-5e3a1f4d-7a10-4011-909b-1c2d3e4f5a00",3],"gpuProcesses":["python3"],"schedule":[{"state":"active","from":"2026-01-10T02:30:00Z","to":"2026-01-10T08:00:00Z"},{"state":"idle","from":"2026-01-10T08:00:00Z"}]},
+              {"id":"{{prefix}}-2","gpuProcesses":["python3"],"schedule":[{"state":"paused","from":"2026-01-10T02:30:00Z"}]}
+            ]
+            """);
+
+        var run = await CliRun.RunAsync("inventory", "import", path, "--storage", azurite.ConnectionString);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"{path}:3: skipped: sandbox {prefix}-2: a schedule window needs a state of \"active\" or \"idle\"", run.Stderr, StringComparison.Ordinal);
+        var stored = Assert.Single(
+            await new TableSandboxInventory(new TableServiceClient(azurite.ConnectionString)).ListAsync(CancellationToken.None),
+            s => s.Id.StartsWith(prefix, StringComparison.Ordinal));
+        Assert.Equal(["GPU-5e3a1f4d-7a10-4011-909b-1c2d3e4f5a00", "3"], stored.Gpus);
+        Assert.Equal(["python3"], stored.GpuProcesses);
+        Assert.Equal(
+            [
+                new Core.Enrich.SandboxRunWindow(Core.Enrich.RunState.Active, new DateTimeOffset(2026, 1, 10, 2, 30, 0, TimeSpan.Zero), new DateTimeOffset(2026, 1, 10, 8, 0, 0, TimeSpan.Zero)),
+                new Core.Enrich.SandboxRunWindow(Core.Enrich.RunState.Idle, new DateTimeOffset(2026, 1, 10, 8, 0, 0, TimeSpan.Zero)),
+            ],
+            stored.Schedule);
+    }
+
+    [Fact]
     public async Task Import_needs_a_file_and_storage()
     {
         Assert.Equal(2, (await CliRun.RunAsync("inventory", "import", Path.Combine(_dir.FullName, "missing.json"), "--storage", azurite.ConnectionString)).ExitCode);

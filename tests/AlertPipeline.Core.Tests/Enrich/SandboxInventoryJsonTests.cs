@@ -71,4 +71,40 @@ public sealed class SandboxInventoryJsonTests
         Assert.Equal(["a"], result.Sandboxes.Select(s => s.Id));
         Assert.Equal(3, Assert.Single(result.Problems).Line);
     }
+
+    [Fact]
+    public void Scheduled_gpu_work_reads_with_indexes_as_numbers_or_text()
+    {
+        var result = SandboxInventoryJson.Parse(Encoding.UTF8.GetBytes(
+            """[{"id":"g","gpus":["GPU-5e3a1f4d-7a10-4011-909b-1c2d3e4f5a00",2,"3"],"gpuProcesses":["python3"],"schedule":[{"state":"active","from":"2025-11-14T02:00:00Z","to":"2025-11-14T04:00:00Z"},{"state":"IDLE","validFrom":"2025-11-14T04:00:00Z"}]}]"""));
+
+        Assert.Empty(result.Problems);
+        var sandbox = Assert.Single(result.Sandboxes);
+        Assert.Equal(["GPU-5e3a1f4d-7a10-4011-909b-1c2d3e4f5a00", "2", "3"], sandbox.Gpus);
+        Assert.Equal(["python3"], sandbox.GpuProcesses);
+        var four = new DateTimeOffset(2025, 11, 14, 4, 0, 0, TimeSpan.Zero);
+        Assert.Equal(
+            [new SandboxRunWindow(RunState.Active, four.AddHours(-2), four), new SandboxRunWindow(RunState.Idle, four)],
+            sandbox.Schedule);
+    }
+
+    [Theory]
+    [InlineData("""{"id":"x","gpus":"0"}""", "gpus must be an array")]
+    [InlineData("""{"id":"x","gpus":[-1]}""", "gpus entry -1 is not a GPU UUID")]
+    [InlineData("""{"id":"x","gpus":["GPU 1"]}""", "gpus entry")]
+    [InlineData("""{"id":"x","gpuProcesses":[""]}""", "gpuProcesses entry")]
+    [InlineData("""{"id":"x","gpuProcesses":[7]}""", "gpuProcesses entry 7 is not a process name")]
+    [InlineData("""{"id":"x","schedule":{"state":"idle"}}""", "schedule must be an array")]
+    [InlineData("""{"id":"x","schedule":[{"state":"paused","from":"2025-11-14T02:00:00Z"}]}""", "state of \"active\" or \"idle\"")]
+    [InlineData("""{"id":"x","schedule":[{"state":"idle"}]}""", "needs a valid \"from\"")]
+    [InlineData("""{"id":"x","schedule":[{"state":"idle","from":"2025-11-14T02:00:00Z","to":"2025-11-14T01:00:00Z"}]}""", "not a time after")]
+    public void Invalid_gpu_work_is_reported(string row, string message)
+    {
+        var result = SandboxInventoryJson.Parse(Encoding.UTF8.GetBytes($"[\n{row}\n]"));
+
+        Assert.Empty(result.Sandboxes);
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(2, problem.Line);
+        Assert.Contains(message, problem.Message, StringComparison.Ordinal);
+    }
 }

@@ -103,6 +103,7 @@ public sealed class RomeIncidentTests
     [InlineData("coin-miner-process.yml", AlertLevel.Critical)]
     [InlineData("stratum-command-line.yml", AlertLevel.Critical)]
     [InlineData("gpu-miner-process.yml", AlertLevel.Critical)]
+    [InlineData("gpu-hijack.yml", AlertLevel.High)]
     [InlineData("mining-pool-connection.yml", AlertLevel.Critical)]
     [InlineData("mining-pool-dns.yml", AlertLevel.High)]
     [InlineData("stratum-port-connection.yml", AlertLevel.High)]

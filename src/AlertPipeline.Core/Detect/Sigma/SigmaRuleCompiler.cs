@@ -220,6 +220,7 @@ public static class SigmaRuleCompiler
             matcher = new AndMatcher([predicate, matcher]);
         }
 
+        AddEvidenceFields(root, fields);
         var fieldList = new List<EcsField>(fields);
         fieldList.Sort();
         return Ok(matcher, new RuleParts(LogSource: logSource, LogSourceMatcher: predicate, DetectionMatcher: detectionMatcher, Fields: fieldList));
@@ -268,6 +269,27 @@ public static class SigmaRuleCompiler
         }
 
         return new LogSource(Scalar(map, "category")?.Value, Scalar(map, "product")?.Value, Scalar(map, "service")?.Value);
+    }
+
+    /// <summary>
+    /// Sigma's <c>fields</c> (what an analyst wants to see beside a match) join the evidence alerts copy. Names are
+    /// resolved like detection fields; a name we do not carry (a Windows field of a SigmaHQ rule) or an odd shape is
+    /// ignored, as the key was before, so no rule that loaded stops loading.
+    /// </summary>
+    private static void AddEvidenceFields(YamlMappingNode root, HashSet<EcsField> fields)
+    {
+        if (Child(root, "fields") is not YamlSequenceNode list)
+        {
+            return;
+        }
+
+        foreach (var item in list.Children)
+        {
+            if (item is YamlScalarNode { Value: { Length: > 0 } name } && SigmaFieldMap.TryResolve(name.Trim(), out var field))
+            {
+                fields.Add(field);
+            }
+        }
     }
 
     private static IReadOnlyList<string> StringList(SigmaRuleContext ctx, YamlMappingNode map, string key)

@@ -50,6 +50,24 @@ public sealed class SigmaRuleCompilerTests
         Assert.Equal([EcsField.ProcessExecutable, EcsField.ProcessCommandLine, EcsField.ProcessParentExecutable], rule.Fields);
     }
 
+    [Theory]
+    // Sigma taxonomy and ECS names resolve; a Windows field we do not carry and blanks are ignored.
+    [InlineData("fields:\n  - User\n  - gpu.uuid\n  - ParentUser\n  - ''\n")]
+    // A value that is not a list is ignored, as the key always was.
+    [InlineData("fields: User\n")]
+    [InlineData("fields:\n  a: b\n")]
+    public void Fields_join_the_evidence_without_changing_what_matches(string fields)
+    {
+        var rule = SigmaRuleCompiler.Compile(FullRule + "\n" + fields);
+
+        EcsField[] expected = fields.Contains("- User", StringComparison.Ordinal)
+            ? [EcsField.UserName, EcsField.ProcessExecutable, EcsField.ProcessCommandLine, EcsField.ProcessParentExecutable, EcsField.GpuUuid]
+            : [EcsField.ProcessExecutable, EcsField.ProcessCommandLine, EcsField.ProcessParentExecutable];
+        Assert.Equal(expected.Order(), rule.Fields);
+        Assert.True(rule.Matches([(EcsField.EventCategory, "process"), (EcsField.EventType, "start"),
+            (EcsField.ProcessExecutable, "/usr/bin/ssh"), (EcsField.ProcessCommandLine, "ssh -R 1:h:2 u@h")]));
+    }
+
     [Fact]
     public void Process_creation_logsource_requires_a_process_start()
     {
