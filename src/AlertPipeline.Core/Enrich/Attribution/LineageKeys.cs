@@ -71,12 +71,17 @@ public static class LineageKeys
 
     private static string Ticks(DateTimeOffset at) => Math.Max(0, at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 
-    /// <summary>A text as a key part (escaped, at most 256 characters of it).</summary>
+    /// <summary>A text as a key part: escaped; past 200 characters cut and followed by a hash of the whole, so long ids stay apart.</summary>
     public static string Escape(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
         var builder = new StringBuilder(value.Length);
-        foreach (var c in value.AsSpan(0, Math.Min(value.Length, 256)))
+        if (value.Length > 200)
+        {
+            builder.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(value)).AsSpan(0, 16))).Append('%');
+        }
+
+        foreach (var c in value.AsSpan(0, Math.Min(value.Length, 200)))
         {
             if (char.IsAsciiLetterOrDigit(c) || c is '.' or ':' or '_' or '-')
             {

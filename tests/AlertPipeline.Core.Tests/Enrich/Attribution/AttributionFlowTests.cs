@@ -7,6 +7,7 @@ using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertPipeline.Core.Tests.Enrich.Attribution;
 
@@ -125,6 +126,31 @@ public sealed class AttributionFlowTests
         Assert.Contains("no connection of the sandbox's own", found[("fw-ssh", "sbx-a")].Evidence[AttributionEvidence.Note], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_correlation_sweep_purges_lineage_past_its_retention_once_an_hour()
+    {
+        var time = new FakeTimeProvider(T0.AddMinutes(10));
+        var (pipeline, _, lineage) = await PipelineAsync(time);
+        await pipeline.ProcessAsync(Messages(), CancellationToken.None);
+
+        await pipeline.SweepCorrelationsAsync(CancellationToken.None);
+        Assert.Equal(2, (await lineage.FindConnectionsAsync("sbx-a", "192.0.2.80", 443, T0, T0.AddHours(1), CancellationToken.None)).Count);
+
+        // A day later the sweep deletes it; the next purge waits an hour.
+        time.Advance(AttributionOptions.Retention);
+        await pipeline.SweepCorrelationsAsync(CancellationToken.None);
+        Assert.Empty(await lineage.FindConnectionsAsync("sbx-a", "192.0.2.80", 443, T0, T0.AddHours(1), CancellationToken.None));
+        Assert.Null(await lineage.GetToolCallAsync("sbx-a", "call_a1", CancellationToken.None));
+
+        await pipeline.ProcessAsync(Messages(), CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(59));
+        await pipeline.SweepCorrelationsAsync(CancellationToken.None);
+        Assert.NotNull(await lineage.GetToolCallAsync("sbx-a", "call_a1", CancellationToken.None));
+        time.Advance(TimeSpan.FromMinutes(1));
+        await pipeline.SweepCorrelationsAsync(CancellationToken.None);
+        Assert.Null(await lineage.GetToolCallAsync("sbx-a", "call_a1", CancellationToken.None));
+    }
+
     private static (string CallId, string Confidence, string Pid, string Process) Link(Attribution a) => (
         a.Evidence.GetValueOrDefault(AttributionEvidence.ToolCallId, "none"), a.Evidence[AttributionEvidence.Confidence],
         a.Evidence.GetValueOrDefault(AttributionEvidence.ProcessPid, "none"), a.Evidence.GetValueOrDefault(AttributionEvidence.ProcessName, "none"));
@@ -140,7 +166,7 @@ public sealed class AttributionFlowTests
                 a.Evidence.Where(e => e.Key.StartsWith("attribution.", StringComparison.Ordinal)).ToDictionary(e => e.Key, e => e.Value)));
     }
 
-    private static async Task<(TelemetryPipeline Pipeline, InMemoryAlertStore Alerts, ILineageStore Lineage)> PipelineAsync()
+    private static async Task<(TelemetryPipeline Pipeline, InMemoryAlertStore Alerts, ILineageStore Lineage)> PipelineAsync(TimeProvider? time = null)
     {
         var rules = new InMemoryRuleStore();
         var n = 0;
@@ -182,6 +208,7 @@ public sealed class AttributionFlowTests
             new CorrelationEngine(new InMemoryCorrelationStateStore()))
         {
             Lineage = lineage,
+            Time = time ?? TimeProvider.System,
         };
         return (pipeline, alerts, lineage);
     }
