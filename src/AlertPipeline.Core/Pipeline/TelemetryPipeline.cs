@@ -104,7 +104,15 @@ public sealed partial class TelemetryPipeline
             // Lineage first, so this batch's own events explain its firewall records (outside the per-event hot path).
             if (Lineage is not null && LineageRecorder.Collect(batch) is { } lineage)
             {
-                await Lineage.RecordAsync(lineage, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await Lineage.RecordAsync(lineage, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Attribution is evidence, not detection: its store being down must not hold back an alert.
+                    LogLineageFailed(e, "record");
+                }
             }
 
             var detections = new List<Detection>();
@@ -195,9 +203,17 @@ public sealed partial class TelemetryPipeline
         }
 
         _attributor ??= new EventAttributor(Lineage, Attribution);
-        foreach (var (key, value) in await _attributor.AttributeAsync(subject, cancellationToken).ConfigureAwait(false))
+        try
         {
-            evidence[key] = value;
+            foreach (var (key, value) in await _attributor.AttributeAsync(subject, cancellationToken).ConfigureAwait(false))
+            {
+                evidence[key] = value;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogLineageFailed(e, "read");
+            evidence[AttributionEvidence.Note] = "not attributed: the lineage store could not be read";
         }
     }
 
@@ -321,4 +337,7 @@ public sealed partial class TelemetryPipeline
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "{Count} records rejected to dead letters; first: {Reason} at {Position}")]
     private partial void LogEventsRejected(int count, string reason, string position);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Lineage {Operation} failed; alerts go on without attribution")]
+    private partial void LogLineageFailed(Exception exception, string operation);
 }

@@ -151,6 +151,34 @@ public sealed class AttributionFlowTests
         Assert.Null(await lineage.GetToolCallAsync("sbx-a", "call_a1", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Alerts_go_on_without_attribution_when_the_lineage_store_fails()
+    {
+        var (pipeline, alerts, _) = await PipelineAsync(lineage: new UnavailableLineageStore());
+
+        await pipeline.ProcessAsync(Messages(), CancellationToken.None);
+
+        var found = await AttributionsAsync(alerts);
+        Assert.Equal(9, found.Count);
+        Assert.All(found.Values, a => Assert.Equal("not attributed: the lineage store could not be read", a.Evidence[AttributionEvidence.Note]));
+    }
+
+    /// <summary>A lineage store whose storage is down.</summary>
+    private sealed class UnavailableLineageStore : ILineageStore
+    {
+        public Task RecordAsync(LineageBatch batch, CancellationToken cancellationToken) => throw new IOException("storage is down");
+
+        public Task<IReadOnlyList<ConnectionRecord>> FindConnectionsAsync(string sandboxId, string destinationIp, long destinationPort, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) => throw new IOException("storage is down");
+
+        public Task<IReadOnlyList<ProcessRecord>> FindProcessesAsync(string sandboxId, long pid, CancellationToken cancellationToken) => throw new IOException("storage is down");
+
+        public Task<IReadOnlyList<ToolCallRecord>> FindToolCallsAsync(string sandboxId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) => throw new IOException("storage is down");
+
+        public Task<ToolCallRecord?> GetToolCallAsync(string sandboxId, string callId, CancellationToken cancellationToken) => throw new IOException("storage is down");
+
+        public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken) => throw new IOException("storage is down");
+    }
+
     private static (string CallId, string Confidence, string Pid, string Process) Link(Attribution a) => (
         a.Evidence.GetValueOrDefault(AttributionEvidence.ToolCallId, "none"), a.Evidence[AttributionEvidence.Confidence],
         a.Evidence.GetValueOrDefault(AttributionEvidence.ProcessPid, "none"), a.Evidence.GetValueOrDefault(AttributionEvidence.ProcessName, "none"));
@@ -166,7 +194,8 @@ public sealed class AttributionFlowTests
                 a.Evidence.Where(e => e.Key.StartsWith("attribution.", StringComparison.Ordinal)).ToDictionary(e => e.Key, e => e.Value)));
     }
 
-    private static async Task<(TelemetryPipeline Pipeline, InMemoryAlertStore Alerts, ILineageStore Lineage)> PipelineAsync(TimeProvider? time = null)
+    private static async Task<(TelemetryPipeline Pipeline, InMemoryAlertStore Alerts, ILineageStore Lineage)> PipelineAsync(
+        TimeProvider? time = null, ILineageStore? lineage = null)
     {
         var rules = new InMemoryRuleStore();
         var n = 0;
@@ -201,7 +230,7 @@ public sealed class AttributionFlowTests
             Sandbox("sbx-b", "10.1.0.6", T0.AddSeconds(30)),
         ]);
         var alerts = new InMemoryAlertStore();
-        var lineage = new InMemoryLineageStore();
+        lineage ??= new InMemoryLineageStore();
         var pipeline = new TelemetryPipeline(
             new TelemetryIngestor(), new SandboxSnapshotProvider(inventory, TimeSpan.FromMinutes(1)), new RuleSetProvider(rules, TimeSpan.FromMinutes(1)),
             new AlertResponder(alerts, [], ResponsePolicy.Default), new InMemoryDeadLetterStore(), new PipelineOptions(),
