@@ -188,7 +188,14 @@ public sealed partial class TelemetryPipeline
         if (Lineage is not null && now.UtcTicks >= Interlocked.Read(ref _nextLineagePurgeTicks))
         {
             Interlocked.Exchange(ref _nextLineagePurgeTicks, (now + TimeSpan.FromHours(1)).UtcTicks);
-            await Lineage.PurgeAsync(now - AttributionOptions.Retention, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Lineage.PurgeAsync(now - AttributionOptions.Retention, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogLineageFailed(e, "purge"); // what is left goes an hour later
+            }
         }
 
         return alerts;
