@@ -155,6 +155,7 @@ var tableNames = [
   'heartbeats'
   'audit'
   'actionnonces'
+  'lineage'
 ]
 
 var queueNames = [
@@ -209,6 +210,7 @@ var defaultTuning = {
   escalationAfter: '00:30:00'
   escalationMaxCount: 3
   escalationScanLimit: 500
+  attributionTolerance: '00:00:05'
 }
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)

@@ -160,6 +160,8 @@ var appSettings = [
   { name: 'Escalation__After', value: tuning.escalationAfter }
   { name: 'Escalation__MaxCount', value: string(tuning.escalationMaxCount) }
   { name: 'Escalation__ScanLimit', value: string(tuning.escalationScanLimit) }
+  // Attribution of firewall and sensor records to the process and tool call behind them.
+  { name: 'Attribution__Tolerance', value: tuning.attributionTolerance }
 ]
 
 var extraSettings = map(items(extraAppSettings), setting => { name: setting.key, value: string(setting.value) })

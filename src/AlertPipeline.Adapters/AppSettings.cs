@@ -87,6 +87,9 @@ public static class AppSettings
     /// <summary>Retired link signing keys still accepted (<c>Actions__Keys__&lt;keyId&gt;</c>).</summary>
     public const string ActionsKeys = ActionsSection + ":Keys";
 
+    /// <summary>Section bound to <see cref="Core.Enrich.Attribution.AttributionOptions"/>.</summary>
+    public const string AttributionSection = "Attribution";
+
     /// <summary>Section bound to <see cref="EscalationOptions"/>.</summary>
     public const string EscalationSection = "Escalation";
 
@@ -214,5 +217,8 @@ public static class AppSettings
         new($"{EscalationSection}:{nameof(EscalationOptions.After)}", AppSettingKind.Value),
         new($"{EscalationSection}:{nameof(EscalationOptions.MaxCount)}", AppSettingKind.Value),
         new($"{EscalationSection}:{nameof(EscalationOptions.ScanLimit)}", AppSettingKind.Value),
+
+        // Attribution of firewall and sensor records to the process and tool call behind them.
+        new($"{AttributionSection}:{nameof(Core.Enrich.Attribution.AttributionOptions.Tolerance)}", AppSettingKind.Value),
     ];
 }

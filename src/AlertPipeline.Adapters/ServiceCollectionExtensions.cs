@@ -12,6 +12,7 @@ using AlertPipeline.Core.Detect.Management;
 using AlertPipeline.Core.Detect.Correlation;
 using AlertPipeline.Core.Detect.Heartbeat;
 using AlertPipeline.Core.Enrich;
+using AlertPipeline.Core.Enrich.Attribution;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
@@ -51,6 +52,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(configuration.GetSection(AppSettings.HeartbeatSection).Get<HeartbeatOptions>() ?? new HeartbeatOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.ActionsSection).Get<ActionLinkOptions>() ?? new ActionLinkOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.EscalationSection).Get<EscalationOptions>() ?? new EscalationOptions());
+        services.TryAddSingleton(configuration.GetSection(AppSettings.AttributionSection).Get<AttributionOptions>() ?? new AttributionOptions());
 
         // Stores: Azure Storage when configured, else in memory (embedded mode, tests, replay).
         if (StorageClients.IsTableStorageConfigured(configuration))
@@ -74,6 +76,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<ISandboxActivityStore>(sp => new TableSandboxActivityStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IAuditLog>(sp => new TableAuditLog(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IActionNonceStore>(sp => new TableActionNonceStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<ILineageStore>(sp => new TableLineageStore(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
@@ -97,6 +100,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IResponsePolicyStore, InMemoryResponsePolicyStore>();
         services.TryAddSingleton<ISandboxActivityStore, InMemorySandboxActivityStore>();
         services.TryAddSingleton<IActionNonceStore, InMemoryActionNonceStore>();
+        services.TryAddSingleton<ILineageStore, InMemoryLineageStore>();
         services.TryAddSingleton<IAuditLog, InMemoryAuditLog>();
         services.TryAddSingleton(sp => new AuditTrail(sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<ILogger<AuditTrail>>()));
 
@@ -182,6 +186,9 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<ISandboxActivityStore>())
         {
             Indicators = sp.GetRequiredService<IndicatorSetProvider>(),
+            Lineage = sp.GetRequiredService<ILineageStore>(),
+            Attribution = sp.GetRequiredService<AttributionOptions>(),
+            Time = sp.GetRequiredService<TimeProvider>(),
         });
         services.TryAddSingleton(sp => new HeartbeatCheck(
             sp.GetRequiredService<ISandboxActivityStore>(), sp.GetRequiredService<AlertResponder>(), sp.GetRequiredService<HeartbeatOptions>(),

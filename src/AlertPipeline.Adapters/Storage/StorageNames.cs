@@ -68,4 +68,10 @@ public static class StorageNames
 
     /// <summary>Table of used action-link nonces, so a link works once (PartitionKey = alert id, RowKey = nonce).</summary>
     public const string ActionNoncesTable = "actionnonces";
+
+    /// <summary>
+    /// Table of the sandboxes' own lineage for attribution: tool calls, process starts, connections (PartitionKey = escaped
+    /// sandbox id, RowKey = kind-prefixed keys of <c>LineageKeys</c>); rows older than a day are purged by the correlation sweep.
+    /// </summary>
+    public const string LineageTable = "lineage";
 }

@@ -4,6 +4,7 @@ using AlertPipeline.Core.Detect.Correlation;
 using AlertPipeline.Core.Detect.Heartbeat;
 using AlertPipeline.Core.Detect.Sigma;
 using AlertPipeline.Core.Enrich;
+using AlertPipeline.Core.Enrich.Attribution;
 using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Respond;
@@ -30,6 +31,8 @@ public sealed partial class TelemetryPipeline
     private readonly ILogger _logger;
     private readonly ISandboxActivityStore? _activity;
     private readonly ConcurrentBag<EventBatch> _batchPool = [];
+    private EventAttributor? _attributor;
+    private long _nextLineagePurgeTicks;
 
     /// <summary>Composes the stages.</summary>
     public TelemetryPipeline(
@@ -56,6 +59,18 @@ public sealed partial class TelemetryPipeline
 
     /// <summary>The threat indicators events are matched against; none when unset.</summary>
     public IndicatorSetProvider? Indicators { get; init; }
+
+    /// <summary>
+    /// Where the sandboxes' own lineage (tool calls, process starts, connections) is recorded and read to attribute
+    /// alerts to the process and tool call behind them; no attribution when unset.
+    /// </summary>
+    public ILineageStore? Lineage { get; init; }
+
+    /// <summary>Attribution settings (tolerance).</summary>
+    public AttributionOptions Attribution { get; init; } = new();
+
+    /// <summary>The clock the lineage purge runs on.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Runs one transport batch through the whole path.</summary>
     public async Task<PipelineResult> ProcessAsync(IReadOnlyList<TelemetryMessage> messages, CancellationToken cancellationToken)
@@ -86,12 +101,32 @@ public sealed partial class TelemetryPipeline
 
             new EnrichmentStage(snapshot, indicators).Enrich(batch);
 
+            // Lineage first, so this batch's own events explain its firewall records (outside the per-event hot path).
+            if (Lineage is not null && LineageRecorder.Collect(batch) is { } lineage)
+            {
+                try
+                {
+                    await Lineage.RecordAsync(lineage, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Attribution is evidence, not detection: its store being down must not hold back an alert.
+                    LogLineageFailed(e, "record");
+                }
+            }
+
             var detections = new List<Detection>();
             ruleSet.Evaluate(batch, detections);
-            var candidates = Group(batch, ruleSet, detections);
+            var firstEvents = new List<(Dictionary<string, string> Evidence, int Event)>();
+            var candidates = Group(batch, ruleSet, detections, firstEvents);
             var alerts = new List<Alert>();
             if (candidates.Count > 0)
             {
+                foreach (var (evidence, e) in firstEvents)
+                {
+                    await AttributeAsync(batch, e, evidence, cancellationToken).ConfigureAwait(false);
+                }
+
                 alerts.AddRange(await _responder.RespondAsync(candidates, cancellationToken).ConfigureAwait(false));
             }
 
@@ -111,7 +146,18 @@ public sealed partial class TelemetryPipeline
 
             async Task RespondToCorrelations(IReadOnlyList<CorrelationFiring> firings, CancellationToken ct)
             {
-                var correlationCandidates = firings.Select(f => CandidateFor(f, batch)).ToList();
+                var correlationCandidates = new List<AlertCandidate>(firings.Count);
+                foreach (var firing in firings)
+                {
+                    var candidate = CandidateFor(firing, batch);
+                    if (firing.BatchEvents.Count > 0 && candidate.Evidence is Dictionary<string, string> evidence)
+                    {
+                        await AttributeAsync(batch, firing.BatchEvents[^1], evidence, ct).ConfigureAwait(false);
+                    }
+
+                    correlationCandidates.Add(candidate);
+                }
+
                 alerts.AddRange(await _responder.RespondAsync(correlationCandidates, ct).ConfigureAwait(false));
             }
         }
@@ -136,7 +182,46 @@ public sealed partial class TelemetryPipeline
             var candidates = firings.Select(f => CandidateFor(f, batch: null)).ToList();
             alerts.AddRange(await _responder.RespondAsync(candidates, ct).ConfigureAwait(false));
         }, cancellationToken).ConfigureAwait(false);
+
+        // Lineage older than its retention goes at most once an hour (a scan of the table).
+        var now = Time.GetUtcNow();
+        if (Lineage is not null && now.UtcTicks >= Interlocked.Read(ref _nextLineagePurgeTicks))
+        {
+            Interlocked.Exchange(ref _nextLineagePurgeTicks, (now + TimeSpan.FromHours(1)).UtcTicks);
+            try
+            {
+                await Lineage.PurgeAsync(now - AttributionOptions.Retention, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogLineageFailed(e, "purge"); // what is left goes an hour later
+            }
+        }
+
         return alerts;
+    }
+
+    /// <summary>Adds the <c>attribution.*</c> evidence of event <paramref name="index"/> to <paramref name="evidence"/>.</summary>
+    private async Task AttributeAsync(EventBatch batch, int index, Dictionary<string, string> evidence, CancellationToken cancellationToken)
+    {
+        if (Lineage is null || AttributionSubject.Of(batch, index) is not { } subject)
+        {
+            return;
+        }
+
+        _attributor ??= new EventAttributor(Lineage, Attribution);
+        try
+        {
+            foreach (var (key, value) in await _attributor.AttributeAsync(subject, cancellationToken).ConfigureAwait(false))
+            {
+                evidence[key] = value;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogLineageFailed(e, "read");
+            evidence[AttributionEvidence.Note] = "not attributed: the lineage store could not be read";
+        }
     }
 
     /// <summary>
@@ -188,7 +273,7 @@ public sealed partial class TelemetryPipeline
         return candidate;
     }
 
-    private List<AlertCandidate> Group(EventBatch batch, RuleSet ruleSet, List<Detection> detections)
+    private List<AlertCandidate> Group(EventBatch batch, RuleSet ruleSet, List<Detection> detections, List<(Dictionary<string, string> Evidence, int Event)> firstEvents)
     {
         var byId = new Dictionary<string, AlertCandidate>(StringComparer.Ordinal);
         var ordered = new List<AlertCandidate>();
@@ -206,7 +291,9 @@ public sealed partial class TelemetryPipeline
             var alertId = AlertIds.For(rule.Rule.Id, sandboxId, timestamp, _options.AlertBucket);
             if (!byId.TryGetValue(alertId, out var candidate))
             {
-                candidate = new AlertCandidate(alertId, rule, sandboxId, EvidenceOf(batch, e, rule.Rule));
+                var evidence = EvidenceOf(batch, e, rule.Rule);
+                candidate = new AlertCandidate(alertId, rule, sandboxId, evidence);
+                firstEvents.Add((evidence, e));
                 byId[alertId] = candidate;
                 ordered.Add(candidate);
             }
@@ -247,8 +334,9 @@ public sealed partial class TelemetryPipeline
     private static readonly EcsField[] ContextFields =
     [
         EcsField.Timestamp, EcsField.HostName, EcsField.SandboxId, EcsField.SandboxRunId, EcsField.SandboxEpisodeId,
-        EcsField.ToolCallId, EcsField.ProcessCommandLine, EcsField.SourceIp, EcsField.DestinationIp,
-        EcsField.DestinationPort, EcsField.DestinationDomain, EcsField.EventAction, EcsField.ObserverName,
+        // The entities an incident is told by: tool call, process and connection.
+        EcsField.ToolCallId, EcsField.ToolName, EcsField.ToolInput, EcsField.ProcessPid, EcsField.ProcessName, EcsField.ProcessCommandLine,
+        EcsField.ProcessParentPid, EcsField.NetworkTransport, EcsField.SourceIp, EcsField.SourcePort, EcsField.DestinationIp, EcsField.DestinationPort, EcsField.DestinationDomain, EcsField.EventAction, EcsField.ObserverName,
 
         // Present only when a threat indicator matched: which one, and whose feed listed it.
         EcsField.ThreatIndicatorIp, EcsField.ThreatIndicatorDomain, EcsField.ThreatIndicatorProvider, EcsField.ThreatIndicatorDescription,
@@ -256,4 +344,7 @@ public sealed partial class TelemetryPipeline
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "{Count} records rejected to dead letters; first: {Reason} at {Position}")]
     private partial void LogEventsRejected(int count, string reason, string position);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Lineage {Operation} failed; alerts go on without attribution")]
+    private partial void LogLineageFailed(Exception exception, string operation);
 }

@@ -79,6 +79,7 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         Assert.IsType<InMemoryAlertStore>(provider.GetRequiredService<IAlertStore>());
         Assert.IsType<InMemoryDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
         Assert.IsType<AlertPipeline.Core.Detect.Heartbeat.InMemorySandboxActivityStore>(provider.GetRequiredService<AlertPipeline.Core.Detect.Heartbeat.ISandboxActivityStore>());
+        Assert.IsType<AlertPipeline.Core.Enrich.Attribution.InMemoryLineageStore>(provider.GetRequiredService<AlertPipeline.Core.Enrich.Attribution.ILineageStore>());
         Assert.NotNull(provider.GetRequiredService<AlertPipeline.Core.Detect.Heartbeat.HeartbeatCheck>());
         Assert.IsType<InMemoryShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
         Assert.IsType<InlineNotificationOutbox>(provider.GetRequiredService<INotificationOutbox>());
@@ -120,6 +121,7 @@ public sealed class AddAlertPipelineTests(AzuriteFixture azurite) : IDisposable
         Assert.IsType<TableAlertStore>(provider.GetRequiredService<IAlertStore>());
         Assert.IsType<TableDeadLetterStore>(provider.GetRequiredService<IDeadLetterStore>());
         Assert.IsType<AlertPipeline.Adapters.Detect.TableSandboxActivityStore>(provider.GetRequiredService<AlertPipeline.Core.Detect.Heartbeat.ISandboxActivityStore>());
+        Assert.IsType<AlertPipeline.Adapters.Enrich.TableLineageStore>(provider.GetRequiredService<AlertPipeline.Core.Enrich.Attribution.ILineageStore>());
         Assert.IsType<TableSandboxInventory>(provider.GetRequiredService<ISandboxInventory>());
         Assert.IsType<QueueShutdownCommandQueue>(provider.GetRequiredService<IShutdownCommandQueue>());
         Assert.IsType<QueueNotificationOutbox>(provider.GetRequiredService<INotificationOutbox>());

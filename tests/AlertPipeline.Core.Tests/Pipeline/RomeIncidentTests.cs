@@ -2,6 +2,7 @@ using AlertPipeline.Core.Detect.Correlation;
 using System.Text.Json;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Enrich;
+using AlertPipeline.Core.Enrich.Attribution;
 using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
@@ -29,7 +30,9 @@ public sealed class RomeIncidentTests
         IReadOnlyList<RejectedEvent> DeadLetters,
         IReadOnlyDictionary<string, string> RuleIdByFile,
         IReadOnlyDictionary<string, int> AcceptedByStream,
-        IReadOnlyDictionary<string, int> MessagesByStream);
+        IReadOnlyDictionary<string, int> MessagesByStream,
+        ILineageStore Lineage,
+        SandboxSnapshot Sandboxes);
 
     private static async Task<Replay> ReplayAsync()
     {
@@ -47,9 +50,11 @@ public sealed class RomeIncidentTests
 
         var alertStore = new InMemoryAlertStore();
         var deadLetters = new InMemoryDeadLetterStore();
+        var lineage = new InMemoryLineageStore();
+        var sandboxes = new SandboxSnapshotProvider(new InMemorySandboxInventory(records), TimeSpan.FromMinutes(1));
         var pipeline = new TelemetryPipeline(
             new TelemetryIngestor(),
-            new SandboxSnapshotProvider(new InMemorySandboxInventory(records), TimeSpan.FromMinutes(1)),
+            sandboxes,
             new RuleSetProvider(store, TimeSpan.FromMinutes(1)),
             new AlertResponder(alertStore, [], ResponsePolicy.Default),
             deadLetters,
@@ -59,6 +64,7 @@ public sealed class RomeIncidentTests
             Indicators = new IndicatorSetProvider(
                 new InMemoryIndicatorStore(IndicatorFile.Parse(await File.ReadAllBytesAsync(Path.Combine(dir, "indicators.csv"))).Indicators),
                 TimeSpan.FromMinutes(5)),
+            Lineage = lineage,
         };
 
         var rejected = new List<RejectedEvent>();
@@ -83,7 +89,8 @@ public sealed class RomeIncidentTests
         }
 
         var alerts = await alertStore.ListAsync(10_000, CancellationToken.None);
-        return new Replay(alerts, rejected, deadLetters.Items, ruleIdByFile, accepted, messages);
+        return new Replay(alerts, rejected, deadLetters.Items, ruleIdByFile, accepted, messages, lineage,
+            await sandboxes.GetAsync(CancellationToken.None));
     }
 
     [Fact]
@@ -207,7 +214,7 @@ public sealed class RomeIncidentTests
         Assert.Equal("source.ip=10.40.77.31", burst.Evidence["correlation.group"]);
         Assert.Equal((At("03:14:52"), At("03:21:05"), 13L), (Seconds(burst.FirstSeen), Seconds(burst.LastSeen), burst.EventCount));
 
-        // The nmap sweep: 26 host-port pairs seen by the sandbox and 10 by the firewall, one pair seen by both.
+        // The nmap sweep: 35 host-port pairs; every connection the firewall logged the sandbox's own sensor reported too.
         var sweep = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile["internal-discovery.yml"]);
         Assert.Equal("sandbox.id=rl-env-7731", sweep.Evidence["correlation.group"]);
         Assert.Equal((At("03:21:02"), 35L), (Seconds(sweep.FirstSeen), sweep.EventCount));
@@ -223,6 +230,72 @@ public sealed class RomeIncidentTests
         {
             Assert.DoesNotContain(replay.Alerts, a => a.RuleId == replay.RuleIdByFile[feeder]);
         }
+    }
+
+    [Fact]
+    public async Task FirewallOnlyAlertsNameTheToolCallBehindThem()
+    {
+        var replay = await Run.Value;
+        (string Method, string CallId, string Confidence) Of(string file)
+        {
+            var alert = Assert.Single(replay.Alerts, a => a.RuleId == replay.RuleIdByFile[file]);
+            return (alert.Evidence[AttributionEvidence.Method], alert.Evidence[AttributionEvidence.ToolCallId], alert.Evidence[AttributionEvidence.Confidence]);
+        }
+
+        // Raised by firewall records alone: linked through the sandbox's own connection with the same 5-tuple.
+        Assert.Equal((AttributionMethods.FiveTuple, "call_88123_09", "0.95"), Of("firewall-deny-mining-port.yml"));
+        Assert.Equal((AttributionMethods.FiveTuple, "call_88123_09", "0.95"), Of("firewall-threat-alert.yml"));
+        Assert.Equal((AttributionMethods.FiveTuple, "call_88123_12", "0.95"), Of("firewall-deny-burst.yml"));
+
+        // Raised first by the sandbox's own events: the tool call they name, or the process they name.
+        Assert.Equal((AttributionMethods.Telemetry, "call_88123_07", "1.00"), Of("agent-tool-call-escape.yml"));
+        Assert.Equal((AttributionMethods.Process, "call_88123_07", "0.90"), Of("outbound-ssh-public.yml"));
+        Assert.Equal((AttributionMethods.Process, "call_88123_09", "0.90"), Of("coin-miner-process.yml"));
+        Assert.Equal((AttributionMethods.Process, "call_88123_09", "0.90"), Of("gpu-miner-process.yml"));
+        Assert.Equal((AttributionMethods.Process, "call_88123_10", "0.90"), Of("metadata-endpoint-connection.yml"));
+        Assert.Equal((AttributionMethods.Process, "call_88123_12", "0.90"), Of("internal-discovery.yml"));
+    }
+
+    [Fact]
+    public async Task EveryFirewallAndSuricataRecordOfTheEscapeIsLinkedToItsToolCall()
+    {
+        var replay = await Run.Value;
+        var dir = Path.Combine(RulePackTests.RepoRoot(), "samples", "rome-incident");
+        var batch = new EventBatch();
+        var ingestor = new TelemetryIngestor();
+        foreach (var stream in new[] { FirewallStream, SensorsStream })
+        {
+            var lines = await File.ReadAllLinesAsync(Path.Combine(dir, stream));
+            for (var i = 0; i < lines.Length; i++)
+            {
+                ingestor.Ingest(new TelemetryMessage(System.Text.Encoding.UTF8.GetBytes(lines[i]), stream, i + 1, DateTimeOffset.UnixEpoch), batch);
+            }
+        }
+
+        new EnrichmentStage(replay.Sandboxes).Enrich(batch);
+        var attributor = new EventAttributor(replay.Lineage, new AttributionOptions());
+        var linked = new List<(string Destination, string Method, string CallId)>();
+        for (var e = 0; e < batch.Count; e++)
+        {
+            var destination = batch.GetString(e, EcsField.DestinationIp);
+            if (batch.GetString(e, EcsField.SandboxId) != Escaped || destination is null
+                || !(destination.StartsWith("198.51.100.", StringComparison.Ordinal) || destination == "203.0.113.66"
+                    || (destination.StartsWith("10.40.", StringComparison.Ordinal) && !destination.StartsWith("10.40.7", StringComparison.Ordinal))))
+            {
+                continue;
+            }
+
+            var evidence = await attributor.AttributeAsync(AttributionSubject.Of(batch, e)!, CancellationToken.None);
+            linked.Add((destination + ":" + batch.GetString(e, EcsField.DestinationPort), evidence.GetValueOrDefault(AttributionEvidence.Method, "none"),
+                evidence.GetValueOrDefault(AttributionEvidence.ToolCallId, "none")));
+        }
+
+        // The tunnel's allow, the pool's denies (3333 and the 443 fallback), Suricata's stratum alert, the scan's denies.
+        Assert.Contains(("203.0.113.66:22", AttributionMethods.FiveTuple, "call_88123_07"), linked);
+        Assert.Equal(8, linked.Count(l => l.Destination.StartsWith("198.51.100.45:", StringComparison.Ordinal) && l.Method == AttributionMethods.FiveTuple && l.CallId == "call_88123_09"));
+        Assert.Contains(("198.51.100.45:3333", AttributionMethods.DestinationTime, "call_88123_09"), linked); // Suricata: its source port is not the sensor's
+        Assert.Equal(11, linked.Count(l => l.Destination.StartsWith("10.40.", StringComparison.Ordinal) && l.Method == AttributionMethods.FiveTuple && l.CallId == "call_88123_12"));
+        Assert.All(linked, l => Assert.NotEqual("none", l.CallId));
     }
 
     private static DateTimeOffset Seconds(DateTimeOffset time) => new(time.Ticks - (time.Ticks % TimeSpan.TicksPerSecond), time.Offset);

@@ -45,6 +45,9 @@ public static class AttributionEvidence
 
     /// <summary>The episode the tool call belongs to.</summary>
     public const string EpisodeId = "attribution.episode_id";
+
+    /// <summary>Why a network event was not linked (no own connection near it, or two processes equally close).</summary>
+    public const string Note = "attribution.note";
 }
 
 /// <summary>Values of <see cref="AttributionEvidence.Method"/>.</summary>
