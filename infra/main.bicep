@@ -155,6 +155,7 @@ var tableNames = [
   'heartbeats'
   'audit'
   'actionnonces'
+  'incidents'
 ]
 
 var queueNames = [
@@ -209,6 +210,8 @@ var defaultTuning = {
   escalationAfter: '00:30:00'
   escalationMaxCount: 3
   escalationScanLimit: 500
+  incidentsWindow: '00:30:00'
+  incidentsMaxTimelineEntries: 200
 }
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)

@@ -8,6 +8,7 @@ using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Escalation;
+using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Core.Respond.Shutdown;
 
 namespace AlertPipeline.Adapters;
@@ -89,6 +90,9 @@ public static class AppSettings
 
     /// <summary>Section bound to <see cref="EscalationOptions"/>.</summary>
     public const string EscalationSection = "Escalation";
+
+    /// <summary>Section bound to <see cref="IncidentOptions"/>.</summary>
+    public const string IncidentsSection = "Incidents";
 
     /// <summary>The SendGrid API key (Key Vault).</summary>
     public const string SendGridApiKey = "SendGrid:ApiKey";
@@ -214,5 +218,10 @@ public static class AppSettings
         new($"{EscalationSection}:{nameof(EscalationOptions.After)}", AppSettingKind.Value),
         new($"{EscalationSection}:{nameof(EscalationOptions.MaxCount)}", AppSettingKind.Value),
         new($"{EscalationSection}:{nameof(EscalationOptions.ScanLimit)}", AppSettingKind.Value),
+
+        // Incidents.
+        new($"{IncidentsSection}:{nameof(IncidentOptions.Window)}", AppSettingKind.Value),
+        new($"{IncidentsSection}:{nameof(IncidentOptions.MaxTimelineEntries)}", AppSettingKind.Value),
+        new($"{IncidentsSection}:{nameof(IncidentOptions.Combinations)}", AppSettingKind.Family),
     ];
 }

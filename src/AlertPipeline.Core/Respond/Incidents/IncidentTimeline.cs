@@ -6,7 +6,8 @@ namespace AlertPipeline.Core.Respond.Incidents;
 
 /// <summary>
 /// Turns an alert's evidence into timeline entries and keeps a timeline in order: one entry per key, sorted by time
-/// (ties: tool call, process, network, alert, escalation, notification, command, status, so a story reads cause first),
+/// (ties: tool call, process, network, alert, escalation, notification, command, status, so a story reads cause first;
+/// then the order they were added in),
 /// evidence entries bounded by <see cref="IncidentOptions.MaxTimelineEntries"/>. Every summary is built from cleaned,
 /// truncated evidence (<see cref="SafeText"/>); renderers escape it again for their format.
 /// </summary>
@@ -37,13 +38,16 @@ public static class IncidentTimeline
         var callId = Value(evidence, attributed ? AttributionEvidence.ToolCallId : "tool.call_id");
         var toolTime = attributed && Value(evidence, AttributionEvidence.ToolTime) is { } t
             && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : alert.FirstSeen;
-        if (callId is not null)
+        var tool = Value(evidence, attributed ? AttributionEvidence.ToolName : "tool.name");
+        var input = Value(evidence, attributed ? AttributionEvidence.ToolInput : "tool.input");
+
+        // An event that only names its call id (a process the call started) tells the call through its process entry;
+        // the call's own entry comes from the evidence that says what the agent asked.
+        if (callId is not null && (tool is not null || input is not null))
         {
-            var tool = Value(evidence, attributed ? AttributionEvidence.ToolName : "tool.name") ?? "tool";
-            var input = Value(evidence, attributed ? AttributionEvidence.ToolInput : "tool.input");
             var run = Value(evidence, attributed ? AttributionEvidence.RunId : "sandbox.run_id") ?? Value(evidence, "sandbox.run_id");
             var episode = Value(evidence, attributed ? AttributionEvidence.EpisodeId : "sandbox.episode_id") ?? Value(evidence, "sandbox.episode_id");
-            var summary = $"agent's {tool} tool call {callId}" + (input is null ? string.Empty : $" ran: {input}")
+            var summary = (tool is null ? $"agent's tool call {callId}" : $"agent's {tool} tool call {callId}") + (input is null ? string.Empty : $" ran: {input}")
                 + (run is null && episode is null ? string.Empty : $" (run {run ?? "?"}, episode {episode ?? "?"})");
             entries.Add(new IncidentTimelineEntry(toolTime, TimelineKinds.ToolCall, Clean(summary), "tool:" + Key(callId)) { AlertId = alert.AlertId });
         }
@@ -95,12 +99,13 @@ public static class IncidentTimeline
                 $"timeline cut at {maxEvidenceEntries.ToString(CultureInfo.InvariantCulture)} evidence entries; later alerts are listed in the incident's alert ids", CutKey);
         }
 
-        timeline.Add(entry);
-        timeline.Sort(Compare);
+        // Inserted after every entry that sorts with it or before it: ties keep the order they happened in.
+        var at = timeline.FindIndex(e => Compare(e, entry) > 0);
+        timeline.Insert(at < 0 ? timeline.Count : at, entry);
         return true;
     }
 
-    /// <summary>The order of a timeline: time, then kind (cause before effect), then key.</summary>
+    /// <summary>The order of a timeline: time, then kind (cause before effect); entries equal in both keep the order they were added in.</summary>
     public static int Compare(IncidentTimelineEntry? a, IncidentTimelineEntry? b)
     {
         if (a is null || b is null)
@@ -114,8 +119,7 @@ public static class IncidentTimeline
             return byTime;
         }
 
-        var byKind = Rank(a.Kind).CompareTo(Rank(b.Kind));
-        return byKind != 0 ? byKind : string.CompareOrdinal(a.Key, b.Key);
+        return Rank(a.Kind).CompareTo(Rank(b.Kind));
     }
 
     /// <summary>One line of what the alert's event was: the rule, then action, connection or process, and who saw it.</summary>
@@ -138,10 +142,13 @@ public static class IncidentTimeline
             parts.Add("process: " + commandLine);
         }
 
-        var observer = Value(evidence, "observer.name") ?? Value(evidence, "event.format");
-        if (observer is not null)
+        if (Value(evidence, "observer.name") is { } observer)
         {
             parts.Add("seen by " + observer);
+        }
+        else if (Value(evidence, "event.format") is { } format)
+        {
+            parts.Add($"from {format} telemetry");
         }
 
         if (alert.EventCount > 1)

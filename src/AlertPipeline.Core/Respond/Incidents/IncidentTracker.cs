@@ -141,8 +141,7 @@ public sealed partial class IncidentTracker
 
             var what = outcomeBy is null ? $"shutdown command {cleanStatus}" : $"controller reported {cleanStatus}";
             var summary = $"{what} for alert \"{alert.Title}\"" + (string.IsNullOrWhiteSpace(detail) ? string.Empty : ": " + detail);
-            incident.Timeline.Add(new IncidentTimelineEntry(at, TimelineKinds.Command, SafeText.Clean(summary, IncidentTimeline.MaxSummaryLength), key) { AlertId = alert.AlertId });
-            incident.Timeline.Sort(IncidentTimeline.Compare);
+            IncidentTimeline.Add(incident.Timeline, new IncidentTimelineEntry(at, TimelineKinds.Command, SafeText.Clean(summary, IncidentTimeline.MaxSummaryLength), key) { AlertId = alert.AlertId }, int.MaxValue);
             incident.UpdatedAt = _time.GetUtcNow();
             if (await _store.TryUpdateAsync(incident, cancellationToken).ConfigureAwait(false))
             {
