@@ -77,15 +77,25 @@ public static class IncidentTimeline
 
     /// <summary>
     /// Adds <paramref name="entry"/> unless its key is known; evidence entries past <paramref name="maxEvidenceEntries"/>
-    /// are replaced by one <see cref="CutKey"/> entry. Returns true when the timeline changed.
+    /// are replaced by one <see cref="CutKey"/> entry. An alert's entry is rewritten when the alert grew (earlier first
+    /// event, more events). Returns true when the timeline changed.
     /// </summary>
     public static bool Add(List<IncidentTimelineEntry> timeline, IncidentTimelineEntry entry, int maxEvidenceEntries)
     {
         ArgumentNullException.ThrowIfNull(timeline);
         ArgumentNullException.ThrowIfNull(entry);
-        if (timeline.Exists(e => e.Key == entry.Key))
+        var known = timeline.FindIndex(e => e.Key == entry.Key);
+        if (known >= 0)
         {
-            return false;
+            var existing = timeline[known];
+            if (entry.Kind != TimelineKinds.Alert || (existing.Time == entry.Time && existing.Summary == entry.Summary))
+            {
+                return false;
+            }
+
+            timeline.RemoveAt(known);
+            Insert(timeline, entry);
+            return true;
         }
 
         if (IsEvidence(entry.Kind) && timeline.Count(e => IsEvidence(e.Kind)) >= maxEvidenceEntries)
@@ -99,10 +109,15 @@ public static class IncidentTimeline
                 $"timeline cut at {maxEvidenceEntries.ToString(CultureInfo.InvariantCulture)} evidence entries; later alerts are listed in the incident's alert ids", CutKey);
         }
 
-        // Inserted after every entry that sorts with it or before it: ties keep the order they happened in.
+        Insert(timeline, entry);
+        return true;
+    }
+
+    // After every entry that sorts with it or before it: ties keep the order they happened in.
+    private static void Insert(List<IncidentTimelineEntry> timeline, IncidentTimelineEntry entry)
+    {
         var at = timeline.FindIndex(e => Compare(e, entry) > 0);
         timeline.Insert(at < 0 ? timeline.Count : at, entry);
-        return true;
     }
 
     /// <summary>The order of a timeline: time, then kind (cause before effect); entries equal in both keep the order they were added in.</summary>

@@ -237,6 +237,10 @@ public sealed partial class IncidentTracker
             LastSeen = alert.LastSeen,
             CreatedAt = now,
             UpdatedAt = now,
+
+            // Starts at its first alert's level, so a combination that alert completes on its own shows as a rise from it.
+            Level = alert.Level,
+            HighestAlertLevel = alert.Level,
         };
         Join(incident, alert);
         if (!await _store.TryAddAsync(incident, cancellationToken).ConfigureAwait(false))

@@ -43,6 +43,22 @@ public sealed class IncidentNoticeRenderingTests
     }
 
     [Fact]
+    public void A_high_alert_that_made_its_incident_critical_leads_with_critical_and_keeps_its_own_level_row()
+    {
+        var alert = ChannelTestAlerts.Fixed();
+        alert.Level = AlertLevel.High;
+        var incident = IncidentOf(alert.AlertId, alert.SandboxId);
+
+        var email = EmailBuilder.Build(alert, incident: incident);
+        var card = JsonNode.Parse(AdaptiveCardBuilder.Build(alert, incident: incident))!;
+
+        Assert.StartsWith("[CRITICAL] ", email.Subject, StringComparison.Ordinal);
+        Assert.Contains("Level: high", email.Text, StringComparison.Ordinal);
+        Assert.StartsWith("CRITICAL: ", (string?)card["attachments"]![0]!["content"]!["body"]![0]!["text"], StringComparison.Ordinal);
+        Assert.StartsWith("[HIGH] ", EmailBuilder.Build(alert).Subject, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_card_carries_the_same_notice_and_a_hostile_sandbox_id_stays_text()
     {
         var alert = ChannelTestAlerts.Fixed();

@@ -49,20 +49,23 @@ public static class EmailBuilder
     public static EmailContent Build(Alert alert, string? runbookBaseUrl = null, ActionLinkSet? links = null, Incident? incident = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        var subject = Subject(alert);
+        var subject = Subject(alert, incident);
         var runbook = AlertLinks.Runbook(runbookBaseUrl, alert.RuleId);
         links ??= ActionLinkSet.NotConfigured;
         return new EmailContent(subject, Html(alert, subject, runbook, links, incident), Text(alert, subject, runbook, links, incident));
     }
 
-    /// <summary>The subject line: <c>[LEVEL] title — sandbox id</c>, one line, bounded.</summary>
-    public static string Subject(Alert alert)
+    /// <summary>
+    /// The subject line: <c>[LEVEL] title — sandbox id</c>, one line, bounded. LEVEL is the level the alert's incident
+    /// notification announced when that is higher than the alert's (a combination made the incident critical).
+    /// </summary>
+    public static string Subject(Alert alert, Incident? incident = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
 
         // Each part is bounded first so a long title cannot push the sandbox id out; the whole is cleaned again so
         // no CR/LF can reach a mail header.
-        var line = $"[{LevelName(alert.Level)}] {SafeText.Clean(alert.Title, 120)} — sandbox {SafeText.Clean(alert.SandboxId, 64)}";
+        var line = $"[{LevelName(AlertLinks.HeadlineLevel(alert, incident))}] {SafeText.Clean(alert.Title, 120)} — sandbox {SafeText.Clean(alert.SandboxId, 64)}";
         return SafeText.Clean(line, MaxSubjectLength);
     }
 
@@ -72,8 +75,9 @@ public static class EmailBuilder
         h.Append("<!DOCTYPE html>\n");
         h.Append("<html><head><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(subject)).Append("</title></head>\n");
         h.Append("<body style=\"font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1f1f1f\">\n");
-        h.Append("<h2 style=\"margin:0 0 8px;color:").Append(LevelColour(alert.Level)).Append("\">[")
-            .Append(LevelName(alert.Level)).Append("] ").Append(SafeText.Html(alert.Title, 200)).Append("</h2>\n");
+        var headline = AlertLinks.HeadlineLevel(alert, incident);
+        h.Append("<h2 style=\"margin:0 0 8px;color:").Append(LevelColour(headline)).Append("\">[")
+            .Append(LevelName(headline)).Append("] ").Append(SafeText.Html(alert.Title, 200)).Append("</h2>\n");
         if (!string.IsNullOrWhiteSpace(alert.Description))
         {
             h.Append("<p>").Append(SafeText.Html(alert.Description, MaxDescriptionLength)).Append("</p>\n");
@@ -362,6 +366,13 @@ internal static class AlertLinks
             + $", techniques {(techniques.Count == 0 ? "none" : SafeText.Clean(string.Join(", ", techniques), 200))}"
             + (own is null ? "; this alert is covered by the incident's notifications" : $"; notified because: {SafeText.Clean(own.Reason, 200)}");
         return SafeText.Clean(text, 600);
+    }
+
+    /// <summary>The level a notification leads with: the alert's, or the one its incident notification announced when higher.</summary>
+    public static AlertLevel HeadlineLevel(Alert alert, Incident? incident)
+    {
+        var announced = incident is null ? alert.Level : incident.Notifications.FindLast(n => n.AlertId == alert.AlertId)?.Level ?? incident.Level;
+        return announced > alert.Level ? announced : alert.Level;
     }
 
     /// <summary>ISO-8601 in UTC to the second, the one time format of notifications.</summary>

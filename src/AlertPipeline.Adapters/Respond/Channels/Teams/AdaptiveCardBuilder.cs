@@ -93,11 +93,11 @@ public static class AdaptiveCardBuilder
             new JsonObject
             {
                 ["type"] = "TextBlock",
-                ["text"] = $"{alert.Level.ToSigma().ToUpperInvariant()}: {SafeText.Markdown(alert.Title, 200)}",
+                ["text"] = $"{AlertLinks.HeadlineLevel(alert, incident).ToSigma().ToUpperInvariant()}: {SafeText.Markdown(alert.Title, 200)}",
                 ["style"] = "heading",
                 ["size"] = "Large",
                 ["weight"] = "Bolder",
-                ["color"] = Colour(alert.Level),
+                ["color"] = Colour(AlertLinks.HeadlineLevel(alert, incident)),
                 ["wrap"] = true,
             },
         };
