@@ -189,7 +189,10 @@ public static class ServiceCollectionExtensions
         });
         services.TryAddSingleton(sp => new AlertEscalator(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<INotificationOutbox>(), sp.GetRequiredService<EscalationOptions>(),
-            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertEscalator>>()));
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertEscalator>>())
+        {
+            Incidents = sp.GetRequiredService<IIncidentStore>(),
+        });
         services.TryAddSingleton(sp => new CorrelationEngine(
             sp.GetRequiredService<ICorrelationStateStore>(), sp.GetRequiredService<CorrelationOptions>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CorrelationEngine>>()));
