@@ -156,6 +156,7 @@ var tableNames = [
   'audit'
   'actionnonces'
   'lineage'
+  'incidents'
 ]
 
 var queueNames = [
@@ -211,6 +212,8 @@ var defaultTuning = {
   escalationMaxCount: 3
   escalationScanLimit: 500
   attributionTolerance: '00:00:05'
+  incidentsWindow: '00:30:00'
+  incidentsMaxTimelineEntries: 200
 }
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)

@@ -70,7 +70,7 @@ param runbookBaseUrl string
 @description('Tuning values; keys are the setting names after the section (see README configuration).')
 param tuning object
 
-@description('Open-ended settings (Sigma__Placeholders__<name>, Response__Levels__<level>, Controller__ResultKeys__<keyId>) as name/value pairs.')
+@description('Open-ended settings (Sigma__Placeholders__<name>, Response__Levels__<level>, Controller__ResultKeys__<keyId>, Incidents__Combinations__<n>__<field>) as name/value pairs.')
 param extraAppSettings object
 
 @description('Subnet for VNet integration (delegated to Microsoft.App/environments); empty for none.')
@@ -162,6 +162,9 @@ var appSettings = [
   { name: 'Escalation__ScanLimit', value: string(tuning.escalationScanLimit) }
   // Attribution of firewall and sensor records to the process and tool call behind them.
   { name: 'Attribution__Tolerance', value: tuning.attributionTolerance }
+  // Incidents (Incidents__Combinations__<n>__... through extraAppSettings).
+  { name: 'Incidents__Window', value: tuning.incidentsWindow }
+  { name: 'Incidents__MaxTimelineEntries', value: string(tuning.incidentsMaxTimelineEntries) }
 ]
 
 var extraSettings = map(items(extraAppSettings), setting => { name: setting.key, value: string(setting.value) })

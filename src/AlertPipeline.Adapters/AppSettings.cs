@@ -8,6 +8,7 @@ using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Escalation;
+using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Core.Respond.Shutdown;
 
 namespace AlertPipeline.Adapters;
@@ -92,6 +93,9 @@ public static class AppSettings
 
     /// <summary>Section bound to <see cref="EscalationOptions"/>.</summary>
     public const string EscalationSection = "Escalation";
+
+    /// <summary>Section bound to <see cref="IncidentOptions"/>.</summary>
+    public const string IncidentsSection = "Incidents";
 
     /// <summary>The SendGrid API key (Key Vault).</summary>
     public const string SendGridApiKey = "SendGrid:ApiKey";
@@ -220,5 +224,9 @@ public static class AppSettings
 
         // Attribution of firewall and sensor records to the process and tool call behind them.
         new($"{AttributionSection}:{nameof(Core.Enrich.Attribution.AttributionOptions.Tolerance)}", AppSettingKind.Value),
+        // Incidents.
+        new($"{IncidentsSection}:{nameof(IncidentOptions.Window)}", AppSettingKind.Value),
+        new($"{IncidentsSection}:{nameof(IncidentOptions.MaxTimelineEntries)}", AppSettingKind.Value),
+        new($"{IncidentsSection}:{nameof(IncidentOptions.Combinations)}", AppSettingKind.Family),
     ];
 }

@@ -19,6 +19,7 @@ using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Audit;
 using AlertPipeline.Core.Respond.Escalation;
+using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Policy;
@@ -53,6 +54,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(configuration.GetSection(AppSettings.ActionsSection).Get<ActionLinkOptions>() ?? new ActionLinkOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.EscalationSection).Get<EscalationOptions>() ?? new EscalationOptions());
         services.TryAddSingleton(configuration.GetSection(AppSettings.AttributionSection).Get<AttributionOptions>() ?? new AttributionOptions());
+        services.TryAddSingleton(configuration.GetSection(AppSettings.IncidentsSection).Get<IncidentOptions>() ?? new IncidentOptions());
 
         // Stores: Azure Storage when configured, else in memory (embedded mode, tests, replay).
         if (StorageClients.IsTableStorageConfigured(configuration))
@@ -77,6 +79,7 @@ public static class ServiceCollectionExtensions
             services.TryAddSingleton<IAuditLog>(sp => new TableAuditLog(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<IActionNonceStore>(sp => new TableActionNonceStore(sp.GetRequiredService<TableServiceClient>()));
             services.TryAddSingleton<ILineageStore>(sp => new TableLineageStore(sp.GetRequiredService<TableServiceClient>()));
+            services.TryAddSingleton<IIncidentStore>(sp => new TableIncidentStore(sp.GetRequiredService<TableServiceClient>()));
         }
 
         if (StorageClients.IsQueueStorageConfigured(configuration))
@@ -102,6 +105,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IActionNonceStore, InMemoryActionNonceStore>();
         services.TryAddSingleton<ILineageStore, InMemoryLineageStore>();
         services.TryAddSingleton<IAuditLog, InMemoryAuditLog>();
+        services.TryAddSingleton<IIncidentStore, InMemoryIncidentStore>();
+        services.TryAddSingleton(sp => new IncidentTracker(
+            sp.GetRequiredService<IIncidentStore>(), sp.GetRequiredService<IncidentOptions>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<IncidentTracker>>(), sp.GetRequiredService<ResponderOptions>()));
         services.TryAddSingleton(sp => new AuditTrail(sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<ILogger<AuditTrail>>()));
 
         // Without a queue the notifications are dispatched inline, in the flow that committed the alert.
@@ -132,6 +139,7 @@ public static class ServiceCollectionExtensions
                 sp.GetRequiredService<IShutdownLedger>())
             {
                 Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
+                Incidents = sp.GetRequiredService<IIncidentStore>(),
             });
             services.AddSingleton<INotificationChannel>(sp => sp.GetRequiredService<ShutdownChannel>());
         }
@@ -149,7 +157,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => new NotificationDispatcher(
             sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<INotificationPoisonStore>(),
             sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NotificationDispatcher>>(),
-            sp.GetRequiredService<IRateCounter>(), sp.GetRequiredService<AuditTrail>()));
+            sp.GetRequiredService<IRateCounter>(), sp.GetRequiredService<AuditTrail>())
+        {
+            Incidents = sp.GetRequiredService<IncidentTracker>(),
+        });
 
         // Controller outcomes are verified with the hosts' result keys; without any, every outcome is refused (and audited).
         var resultKeys = configuration.GetSection(AppSettings.ControllerResultKeys).GetChildren().Where(c => !string.IsNullOrEmpty(c.Value))
@@ -157,7 +168,10 @@ public static class ServiceCollectionExtensions
         var outcomeSigner = resultKeys.Count == 0 ? null : new OutcomeSigner(resultKeys);
         services.TryAddSingleton(sp => new CommandOutcomeRecorder(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<ILogger<CommandOutcomeRecorder>>(),
-            outcomeSigner, sp.GetRequiredService<AuditTrail>()));
+            outcomeSigner, sp.GetRequiredService<AuditTrail>())
+        {
+            Incidents = sp.GetRequiredService<IncidentTracker>(),
+        });
         services.TryAddSingleton(sp => new SuppressedDigest(
             sp.GetRequiredService<IAuditLog>() as IAuditTimeline ?? throw new InvalidOperationException("The registered audit log cannot be read by time (IAuditTimeline)."),
             sp.GetRequiredService<IAlertStore>(), sp.GetServices<INotificationChannel>(), sp.GetRequiredService<IRateCounter>(),
@@ -168,14 +182,21 @@ public static class ServiceCollectionExtensions
         {
             Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
             Sandboxes = sp.GetRequiredService<SandboxSnapshotProvider>(),
+            Incidents = sp.GetRequiredService<IncidentTracker>(),
         });
         services.TryAddSingleton(sp => new AlertActionHandler(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<IActionNonceStore>(), sp.GetService<ActionLinkSigner>(),
             sp.GetRequiredService<IAuditLog>(), sp.GetService<ShutdownChannel>(), sp.GetRequiredService<ShutdownOptions>(),
-            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertActionHandler>>()));
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertActionHandler>>())
+        {
+            Incidents = sp.GetRequiredService<IncidentTracker>(),
+        });
         services.TryAddSingleton(sp => new AlertEscalator(
             sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<INotificationOutbox>(), sp.GetRequiredService<EscalationOptions>(),
-            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertEscalator>>()));
+            sp.GetRequiredService<ResponderOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AlertEscalator>>())
+        {
+            Incidents = sp.GetRequiredService<IIncidentStore>(),
+        });
         services.TryAddSingleton(sp => new CorrelationEngine(
             sp.GetRequiredService<ICorrelationStateStore>(), sp.GetRequiredService<CorrelationOptions>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CorrelationEngine>>()));
@@ -233,6 +254,7 @@ public static class ServiceCollectionExtensions
                 Owners = sp.GetRequiredService<SandboxSnapshotProvider>(),
                 Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
                 Links = sp.GetRequiredService<ActionLinkIssuer>(),
+                Incidents = sp.GetRequiredService<IIncidentStore>(),
             });
         }
 
@@ -246,6 +268,7 @@ public static class ServiceCollectionExtensions
                 sp.GetRequiredService<IHttpClientFactory>(), teams, sp.GetRequiredService<ILogger<TeamsChannel>>())
             {
                 Links = sp.GetRequiredService<ActionLinkIssuer>(),
+                Incidents = sp.GetRequiredService<IIncidentStore>(),
             });
         }
 

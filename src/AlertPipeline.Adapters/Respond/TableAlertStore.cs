@@ -17,15 +17,6 @@ namespace AlertPipeline.Adapters.Respond;
 /// </summary>
 public sealed class TableAlertStore : IAlertStore
 {
-    /// <summary>Characters of JSON per column: the Table limit for one string property.</summary>
-    internal const int JsonChunkLength = TableKeys.MaxStringLength;
-
-    /// <summary>
-    /// Most JSON columns written. An entity holds at most 1 MiB; 14 full columns (896 KiB) leave room for the scalar columns.
-    /// </summary>
-    internal const int MaxJsonChunks = 14;
-
-    private const string JsonColumn = "Json";
     private const int MaxParallelReads = 16;
 
     private readonly TableClient _table;
@@ -152,21 +143,7 @@ public sealed class TableAlertStore : IAlertStore
             ["Title"] = Column(alert.Title),
         };
 
-        var json = SerializeWithinLimit(alert);
-        for (int i = 0, offset = 0; offset < json.Length; i++)
-        {
-            var length = Math.Min(JsonChunkLength, json.Length - offset);
-
-            // Keep surrogate pairs whole: a lone surrogate would be mangled by the UTF-8 wire format.
-            if (offset + length < json.Length && char.IsHighSurrogate(json[offset + length - 1]))
-            {
-                length--;
-            }
-
-            entity[JsonColumn + i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = json.Substring(offset, length);
-            offset += length;
-        }
-
+        TableJsonColumns.Write(entity, SerializeWithinLimit(alert));
         return entity;
     }
 
@@ -176,8 +153,7 @@ public sealed class TableAlertStore : IAlertStore
     /// </summary>
     private static string SerializeWithinLimit(Alert alert)
     {
-        // Leaves slack for surrogate-pair adjustments at chunk boundaries.
-        const int limit = (JsonChunkLength * MaxJsonChunks) - MaxJsonChunks;
+        const int limit = TableJsonColumns.MaxLength;
         var json = JsonSerializer.Serialize(alert, AlertJson.Options);
         if (json.Length <= limit)
         {
@@ -207,13 +183,7 @@ public sealed class TableAlertStore : IAlertStore
 
     private static Alert FromEntity(TableEntity entity)
     {
-        var json = new System.Text.StringBuilder();
-        for (var i = 0; entity.TryGetValue(JsonColumn + i.ToString(System.Globalization.CultureInfo.InvariantCulture), out var part) && part is string text; i++)
-        {
-            json.Append(text);
-        }
-
-        var alert = JsonSerializer.Deserialize<Alert>(json.ToString(), AlertJson.Options)
+        var alert = JsonSerializer.Deserialize<Alert>(TableJsonColumns.Read(entity), AlertJson.Options)
             ?? throw new InvalidOperationException($"Alert row {entity.PartitionKey}/{entity.RowKey} holds no alert JSON.");
         alert.ETag = entity.ETag.ToString();
         return alert;

@@ -66,6 +66,12 @@ public static class StorageNames
     /// </summary>
     public const string AuditTable = "audit";
 
+    /// <summary>
+    /// Table of incidents: the incident (PartitionKey = incident id, RowKey = <c>incident</c>) and a per-sandbox index
+    /// (PartitionKey = <c>sandbox-</c> + hash of the sandbox id, RowKey = inverted sequence); see <c>TableIncidentStore</c>.
+    /// </summary>
+    public const string IncidentsTable = "incidents";
+
     /// <summary>Table of used action-link nonces, so a link works once (PartitionKey = alert id, RowKey = nonce).</summary>
     public const string ActionNoncesTable = "actionnonces";
 

@@ -245,10 +245,11 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
 
     private static void AddPreviewChannels(ServiceCollection services, List<Preview> previews, TimeProvider time)
     {
-        services.AddSingleton<INotificationChannel>(new PreviewChannel("email", (alert, _) =>
-            Task.FromResult((ChannelResult.Sent(), (string?)MessagePreviews.Email(alert))), previews));
-        services.AddSingleton<INotificationChannel>(new PreviewChannel("teams", (alert, _) =>
-            Task.FromResult((ChannelResult.Sent(), (string?)MessagePreviews.TeamsCard(alert))), previews));
+        // The previews read the alert's incident as the real channels do, so they show the incident banner.
+        services.AddSingleton<INotificationChannel>(sp => new PreviewChannel("email", async (alert, ct) =>
+            (ChannelResult.Sent(), (string?)MessagePreviews.Email(alert, await MessagePreviews.IncidentOfAsync(sp, alert, ct).ConfigureAwait(false))), previews));
+        services.AddSingleton<INotificationChannel>(sp => new PreviewChannel("teams", async (alert, ct) =>
+            (ChannelResult.Sent(), (string?)MessagePreviews.TeamsCard(alert, await MessagePreviews.IncidentOfAsync(sp, alert, ct).ConfigureAwait(false))), previews));
 
         // The real shutdown channel, guardrails and signing included, over an in-memory queue and a throwaway key.
         services.AddSingleton<INotificationChannel>(sp =>

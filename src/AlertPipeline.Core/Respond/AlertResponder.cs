@@ -1,6 +1,7 @@
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Policy;
 using Microsoft.Extensions.Logging;
@@ -95,6 +96,14 @@ public sealed partial class AlertResponder
     /// <summary>The inventory giving the sandbox's team and environment to the policy; without it only level and rule match.</summary>
     public SandboxSnapshotProvider? Sandboxes { get; init; }
 
+    /// <summary>
+    /// Incident tracking: when set, every alert is placed in its sandbox's incident before acting, the email and Teams
+    /// channels act only for the alert that opened or escalated the incident (the others record them as skipped, naming
+    /// the notification that covers them), and the policy is resolved with the incident's level when it is higher.
+    /// Without it every alert notifies on its own (tests, embedded uses that want per-alert behaviour).
+    /// </summary>
+    public IncidentTracker? Incidents { get; init; }
+
     /// <summary>Merges and acts on every candidate; returns the alerts as stored afterwards.</summary>
     public async Task<IReadOnlyList<Alert>> RespondAsync(IReadOnlyList<AlertCandidate> candidates, CancellationToken cancellationToken)
     {
@@ -102,7 +111,8 @@ public sealed partial class AlertResponder
         foreach (var candidate in candidates)
         {
             var alert = await MergeAsync(candidate, cancellationToken).ConfigureAwait(false);
-            alert = await ActAsync(alert, cancellationToken).ConfigureAwait(false);
+            var placement = Incidents is null ? null : await Incidents.TrackAsync(alert, cancellationToken).ConfigureAwait(false);
+            alert = await ActAsync(alert, placement, cancellationToken).ConfigureAwait(false);
             alerts.Add(alert);
         }
 
@@ -218,12 +228,23 @@ public sealed partial class AlertResponder
         return changed;
     }
 
-    private async Task<Alert> ActAsync(Alert alert, CancellationToken cancellationToken)
+    private async Task<Alert> ActAsync(Alert alert, IncidentPlacement? placement, CancellationToken cancellationToken)
     {
-        var wanted = (await DecideAsync(alert, cancellationToken).ConfigureAwait(false)).Channels;
+        // With incidents, an alert's channels are decided once, when it joins its incident (the alert's IncidentId and
+        // actions are written together): a redelivery, or new events after the incident rose, add none, so a replayed
+        // batch reproduces the first decision exactly. Pending actions are still queued below.
+        var decided = placement is not null && alert.IncidentId == placement.Incident.IncidentId;
+        var level = placement?.EffectiveLevel(alert) ?? alert.Level;
+        var wanted = decided ? [] : (await DecideAsync(alert, level, cancellationToken).ConfigureAwait(false)).Channels;
         for (var attempt = 0; ; attempt++)
         {
             var changed = false;
+            if (placement is not null && alert.IncidentId != placement.Incident.IncidentId)
+            {
+                alert.IncidentId = placement.Incident.IncidentId;
+                changed = true;
+            }
+
             foreach (var channelName in wanted)
             {
                 if (alert.ActionFor(channelName) is not null)
@@ -231,13 +252,15 @@ public sealed partial class AlertResponder
                     continue;
                 }
 
-                // A dry-run rule settles here: nothing is queued that could send.
+                // A dry-run rule settles here: nothing is queued that could send. An alert its incident's notification
+                // covers settles too, visibly: the shutdown channel stays per alert.
                 var dryRun = alert.Mode == RuleMode.DryRun;
+                var covered = !dryRun && placement is { Notifies: false } && channelName != ShutdownChannelName;
                 alert.Actions.Add(new ActionRecord
                 {
                     Channel = channelName,
-                    Status = dryRun ? ActionStatus.DryRun : ActionStatus.Pending,
-                    Detail = dryRun ? $"rule in dry-run: would have used {channelName}" : null,
+                    Status = dryRun ? ActionStatus.DryRun : covered ? ActionStatus.Skipped : ActionStatus.Pending,
+                    Detail = dryRun ? $"rule in dry-run: would have used {channelName}" : covered ? placement!.CoveredDetail() : null,
                     UpdatedAt = _time.GetUtcNow(),
                 });
                 changed = true;
@@ -281,12 +304,14 @@ public sealed partial class AlertResponder
         return queued == 0 ? alert : await _store.GetAsync(alert.AlertId, cancellationToken).ConfigureAwait(false) ?? alert;
     }
 
-    private async ValueTask<ResponseDecision> DecideAsync(Alert alert, CancellationToken cancellationToken)
+    private async ValueTask<ResponseDecision> DecideAsync(Alert alert, AlertLevel level, CancellationToken cancellationToken)
     {
         var policy = Policies is null ? _policy : await Policies.GetAsync(cancellationToken).ConfigureAwait(false);
         var sandbox = Sandboxes is null ? null : (await Sandboxes.GetAsync(cancellationToken).ConfigureAwait(false)).Find(alert.SandboxId);
-        return policy.Resolve(alert, sandbox);
+        return policy.Resolve(level, alert.RuleId, sandbox?.Team, sandbox?.Environment);
     }
+
+    private const string ShutdownChannelName = "shutdown";
 
     private static InlineNotificationOutbox InlineOutbox(IAlertStore store, IEnumerable<INotificationChannel> channels, ResponderOptions? options, TimeProvider? time)
     {

@@ -7,6 +7,7 @@ using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Ingest;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Core.Tests.Detect;
 
 namespace AlertPipeline.Core.Tests.Pipeline;
@@ -32,7 +33,10 @@ public sealed class RomeIncidentTests
         IReadOnlyDictionary<string, int> AcceptedByStream,
         IReadOnlyDictionary<string, int> MessagesByStream,
         ILineageStore Lineage,
-        SandboxSnapshot Sandboxes);
+        SandboxSnapshot Sandboxes)
+    {
+        public IIncidentStore Incidents { get; init; } = new InMemoryIncidentStore();
+    }
 
     private static async Task<Replay> ReplayAsync()
     {
@@ -49,6 +53,7 @@ public sealed class RomeIncidentTests
         }
 
         var alertStore = new InMemoryAlertStore();
+        var incidents = new InMemoryIncidentStore();
         var deadLetters = new InMemoryDeadLetterStore();
         var lineage = new InMemoryLineageStore();
         var sandboxes = new SandboxSnapshotProvider(new InMemorySandboxInventory(records), TimeSpan.FromMinutes(1));
@@ -56,7 +61,7 @@ public sealed class RomeIncidentTests
             new TelemetryIngestor(),
             sandboxes,
             new RuleSetProvider(store, TimeSpan.FromMinutes(1)),
-            new AlertResponder(alertStore, [], ResponsePolicy.Default),
+            new AlertResponder(alertStore, [], ResponsePolicy.Default) { Incidents = new IncidentTracker(incidents) },
             deadLetters,
             new PipelineOptions(),
             new CorrelationEngine(new InMemoryCorrelationStateStore()))
@@ -90,7 +95,33 @@ public sealed class RomeIncidentTests
 
         var alerts = await alertStore.ListAsync(10_000, CancellationToken.None);
         return new Replay(alerts, rejected, deadLetters.Items, ruleIdByFile, accepted, messages, lineage,
-            await sandboxes.GetAsync(CancellationToken.None));
+            await sandboxes.GetAsync(CancellationToken.None)) { Incidents = incidents };
+    }
+
+    [Fact]
+    public async Task TheEscapedSandboxGetsExactlyOneCriticalIncidentWhoseTimelineTellsTheStory()
+    {
+        var replay = await Run.Value;
+
+        var incident = Assert.Single(await replay.Incidents.ListAsync(new IncidentQuery(), CancellationToken.None));
+        Assert.Equal(Escaped, incident.SandboxId);
+        Assert.Equal(replay.Alerts.Where(a => a.SandboxId == Escaped).Select(a => a.AlertId).Order(), incident.AlertIds.Order());
+        Assert.Equal(AlertLevel.Critical, incident.Level);
+        Assert.Equal(["T1046", "T1071", "T1496", "T1552.005", "T1571", "T1572"], incident.Techniques);
+        Assert.Equal(["ppo-0110"], incident.RunIds);
+        Assert.Equal(["88123"], incident.EpisodeIds);
+
+        // The story starts with the agent's tool call, and every alert is on it once, in time order.
+        var first = incident.Timeline[0];
+        Assert.Equal(TimelineKinds.ToolCall, first.Kind);
+        Assert.StartsWith("agent's tool call call_88123_07 ran: ssh -fNR 2222:localhost:22", first.Summary, StringComparison.Ordinal);
+        Assert.Equal(incident.AlertIds.Count, incident.Timeline.Count(e => e.Kind == TimelineKinds.Alert));
+        Assert.Equal(incident.Timeline.Select(e => e.Time).Order(), incident.Timeline.Select(e => e.Time));
+        Assert.Contains(incident.Timeline, e => e.Summary.Contains("seen by fw-train-hub", StringComparison.Ordinal));
+
+        // One notification per opening or new technique, not one per alert.
+        Assert.Equal("opened", incident.Notifications[0].Reason);
+        Assert.True(incident.Notifications.Count < incident.AlertIds.Count / 2);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using AlertPipeline.Core.Respond.Audit;
+using AlertPipeline.Core.Respond.Incidents;
+using AlertPipeline.Core.Respond.Outbox;
 using AlertPipeline.Core.Respond.Shutdown;
 using Microsoft.Extensions.Logging;
 
@@ -57,6 +59,12 @@ public sealed partial class AlertActionHandler(
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ResponderOptions _options = options ?? new ResponderOptions();
     private readonly ILogger _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>
+    /// Incident tracking: when set, acknowledging (or approving) an alert acknowledges its incident, and an approved
+    /// command is recorded on the incident's timeline.
+    /// </summary>
+    public IncidentTracker? Incidents { get; init; }
 
     /// <summary>What the confirmation page (GET) may offer: <see cref="ActionLinkStatus.Ready"/>, or why not. Changes nothing.</summary>
     public async Task<ActionLinkResult> CheckAsync(ActionLink link, CancellationToken cancellationToken)
@@ -194,6 +202,11 @@ public sealed partial class AlertActionHandler(
             alert.UpdatedAt = now;
             if (await store.TryUpdateAsync(alert, cancellationToken).ConfigureAwait(false))
             {
+                if (link.Action == AlertAction.Acknowledge && Incidents is not null)
+                {
+                    await Incidents.AcknowledgeAsync(alert, link.Actor, now, cancellationToken).ConfigureAwait(false);
+                }
+
                 return new ActionLinkResult(ActionLinkStatus.Done,
                     link.Action == AlertAction.Acknowledge ? "The alert is acknowledged." : "The alert is dismissed and the held shutdown is void.", alert, link);
             }
@@ -282,6 +295,16 @@ public sealed partial class AlertActionHandler(
             ThrowIfTooManyConflicts(link, attempt);
             alert = await store.GetAsync(link.AlertId, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Alert {link.AlertId} disappeared while recording its approval.");
+        }
+
+        if (Incidents is not null)
+        {
+            var now = _time.GetUtcNow();
+            await Incidents.AcknowledgeAsync(alert, link.Actor, now, cancellationToken).ConfigureAwait(false);
+            if (NotificationDispatcher.CommandStatus(issued.Status) is { } commandStatus)
+            {
+                await Incidents.RecordCommandAsync(alert, commandStatus, $"approved by {link.Actor}: {issued.Detail}", now, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return issued.Status switch

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond.Approvals;
+using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Core.Respond.Outbox;
 using Microsoft.Extensions.Logging;
 
@@ -44,6 +45,12 @@ public sealed partial class AlertEscalator(
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ResponderOptions _responder = responderOptions ?? new ResponderOptions();
     private readonly ILogger _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>
+    /// The incidents: when set, an alert whose incident a human has acknowledged (or that is contained or resolved) is not
+    /// escalated. An alert whose email and Teams its incident's notification covered is never escalated on its own.
+    /// </summary>
+    public IIncidentStore? Incidents { get; init; }
 
     /// <summary>The action name of escalation <paramref name="number"/>.</summary>
     public static string ActionName(int number) => Channel + "#" + number.ToString(CultureInfo.InvariantCulture);
@@ -90,8 +97,15 @@ public sealed partial class AlertEscalator(
             && alert.Status == AlertStatus.Open
             && alert.Mode != RuleMode.DryRun
             && alert.Escalations < options.MaxCount
-            && now >= (alert.EscalatedAt ?? alert.CreatedAt) + options.After;
+            && now >= (alert.EscalatedAt ?? alert.CreatedAt) + options.After
+            && !CoveredByIncident(alert);
     }
+
+    // Its incident's notification went with another alert: re-notifying this one would be per-alert noise again.
+    private static bool CoveredByIncident(Alert alert)
+        => alert.IncidentId is not null
+            && alert.Actions.Exists(a => a.Channel is "email" or "teams")
+            && alert.Actions.Where(a => a.Channel is "email" or "teams").All(a => a.Status == ActionStatus.Skipped);
 
     // Adds the next escalation under the ETag, re-deciding on every re-read; the number, or null when no longer due.
     private async Task<int?> EscalateAsync(string alertId, CancellationToken cancellationToken)
@@ -103,6 +117,12 @@ public sealed partial class AlertEscalator(
             if (alert is null || !IsDue(alert, now))
             {
                 return null;
+            }
+
+            if (Incidents is not null && alert.IncidentId is not null
+                && await Incidents.GetAsync(alert.IncidentId, cancellationToken).ConfigureAwait(false) is { Status: > IncidentStatus.Open })
+            {
+                return null; // a human owns the incident (or it is contained): its alerts are not escalated one by one
             }
 
             var number = alert.Escalations + 1;

@@ -2,6 +2,7 @@ using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond.Audit;
 using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Incidents;
 using Microsoft.Extensions.Logging;
 
 namespace AlertPipeline.Core.Respond.Outbox;
@@ -78,6 +79,18 @@ public sealed partial class NotificationDispatcher
             }
         }
     }
+
+    /// <summary>Incident tracking: when set, issued and held shutdown commands are recorded on the alert's incident.</summary>
+    public IncidentTracker? Incidents { get; init; }
+
+    /// <summary>How an incident's command entry names a shutdown outcome; null for outcomes that are no command (skipped, failed).</summary>
+    public static string? CommandStatus(ActionStatus status) => status switch
+    {
+        ActionStatus.Sent => "issued",
+        ActionStatus.Printed => "printed",
+        ActionStatus.AwaitingApproval => "held for approval",
+        _ => null,
+    };
 
     /// <summary>The delay before retry number <paramref name="attempts"/> + 1: exponential, at least what the service asked for.</summary>
     public TimeSpan RetryDelay(int attempts, TimeSpan? retryAfter)
@@ -197,6 +210,11 @@ public sealed partial class NotificationDispatcher
         }
 
         await AuditAsync(alert, record, cancellationToken).ConfigureAwait(false);
+        if (Incidents is not null && message.Channel == "shutdown" && CommandStatus(sent.Status) is { } commandStatus)
+        {
+            // After the alert holds the outcome, like the audit: the incident's command list follows the alert's record.
+            await Incidents.RecordCommandAsync(alert, commandStatus, record.Detail, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
 
         if (sent.Status != ActionStatus.Failed)
         {

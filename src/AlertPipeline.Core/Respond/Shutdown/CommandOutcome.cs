@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using AlertPipeline.Core.Respond.Audit;
+using AlertPipeline.Core.Respond.Incidents;
 using Microsoft.Extensions.Logging;
 
 namespace AlertPipeline.Core.Respond.Shutdown;
@@ -77,6 +78,9 @@ public sealed partial class CommandOutcomeRecorder(
     private readonly ResponderOptions _options = options ?? new ResponderOptions();
     private readonly ILogger _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
+    /// <summary>Incident tracking: when set, a recorded outcome goes on the alert's incident; <c>done</c> marks it contained.</summary>
+    public IncidentTracker? Incidents { get; init; }
+
     /// <summary>Records <paramref name="outcome"/>; false (logged and audited as refused) when it is not a verified answer to a command of ours.</summary>
     public async Task<bool> RecordAsync(CommandOutcome outcome, CancellationToken cancellationToken)
     {
@@ -137,6 +141,12 @@ public sealed partial class CommandOutcomeRecorder(
             {
                 LogRecorded(alert.AlertId, SafeText.Log(alert.SandboxId), record.Outcome);
                 await AuditAsync(outcome, alert.SandboxId, text, cancellationToken).ConfigureAwait(false);
+                if (Incidents is not null)
+                {
+                    await Incidents.RecordCommandAsync(alert, SafeText.Clean(outcome.Status, 16), SafeText.Clean(outcome.Detail, 300), outcome.At,
+                        cancellationToken, outcomeBy: "controller:" + SafeText.Clean(outcome.KeyId, 64)).ConfigureAwait(false);
+                }
+
                 return true;
             }
 

@@ -53,6 +53,9 @@ public sealed class ShutdownChannel(
     /// <summary>The response policy whose shutdown mode (automatic, approval, off) applies; automatic for all when null.</summary>
     public ResponsePolicyProvider? Policies { get; init; }
 
+    /// <summary>The incidents, so the policy is resolved with the alert's incident level when that is higher.</summary>
+    public Incidents.IIncidentStore? Incidents { get; init; }
+
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
@@ -77,7 +80,15 @@ public sealed class ShutdownChannel(
         // The policy is asked before the ledger, so a held command takes neither a standing order nor a place under the cap.
         if (Policies is not null)
         {
-            switch ((await Policies.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(alert, sandbox).Shutdown)
+            // Resolved with the incident's level when it is higher: a combination-critical incident acts as critical does.
+            var level = alert.Level;
+            if (Incidents is not null && alert.IncidentId is not null
+                && await Incidents.GetAsync(alert.IncidentId, cancellationToken).ConfigureAwait(false) is { } incident && incident.Level > level)
+            {
+                level = incident.Level;
+            }
+
+            switch ((await Policies.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(level, alert.RuleId, sandbox.Team, sandbox.Environment).Shutdown)
             {
                 case ShutdownMode.Off:
                     return ChannelResult.Skipped("policy: shutdown off");

@@ -5,6 +5,7 @@ using System.Text;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Approvals;
+using AlertPipeline.Core.Respond.Incidents;
 
 namespace AlertPipeline.Adapters.Respond.Channels.SendGrid;
 
@@ -44,34 +45,39 @@ public static class EmailBuilder
     /// <param name="alert">The alert.</param>
     /// <param name="runbookBaseUrl">Base URL of the runbooks, or null for no runbook link.</param>
     /// <param name="links">The signed action links (Acknowledge, Approve shutdown, Dismiss); null renders the "links are off" notice.</param>
-    public static EmailContent Build(Alert alert, string? runbookBaseUrl = null, ActionLinkSet? links = null)
+    /// <param name="incident">The alert's incident, or null: shown as a banner (which incident, its level, techniques, why this notification went).</param>
+    public static EmailContent Build(Alert alert, string? runbookBaseUrl = null, ActionLinkSet? links = null, Incident? incident = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        var subject = Subject(alert);
+        var subject = Subject(alert, incident);
         var runbook = AlertLinks.Runbook(runbookBaseUrl, alert.RuleId);
         links ??= ActionLinkSet.NotConfigured;
-        return new EmailContent(subject, Html(alert, subject, runbook, links), Text(alert, subject, runbook, links));
+        return new EmailContent(subject, Html(alert, subject, runbook, links, incident), Text(alert, subject, runbook, links, incident));
     }
 
-    /// <summary>The subject line: <c>[LEVEL] title — sandbox id</c>, one line, bounded.</summary>
-    public static string Subject(Alert alert)
+    /// <summary>
+    /// The subject line: <c>[LEVEL] title — sandbox id</c>, one line, bounded. LEVEL is the level the alert's incident
+    /// notification announced when that is higher than the alert's (a combination made the incident critical).
+    /// </summary>
+    public static string Subject(Alert alert, Incident? incident = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
 
         // Each part is bounded first so a long title cannot push the sandbox id out; the whole is cleaned again so
         // no CR/LF can reach a mail header.
-        var line = $"[{LevelName(alert.Level)}] {SafeText.Clean(alert.Title, 120)} — sandbox {SafeText.Clean(alert.SandboxId, 64)}";
+        var line = $"[{LevelName(AlertLinks.HeadlineLevel(alert, incident))}] {SafeText.Clean(alert.Title, 120)} — sandbox {SafeText.Clean(alert.SandboxId, 64)}";
         return SafeText.Clean(line, MaxSubjectLength);
     }
 
-    private static string Html(Alert alert, string subject, Uri? runbook, ActionLinkSet links)
+    private static string Html(Alert alert, string subject, Uri? runbook, ActionLinkSet links, Incident? incident)
     {
         var h = new StringBuilder(4096);
         h.Append("<!DOCTYPE html>\n");
         h.Append("<html><head><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(subject)).Append("</title></head>\n");
         h.Append("<body style=\"font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1f1f1f\">\n");
-        h.Append("<h2 style=\"margin:0 0 8px;color:").Append(LevelColour(alert.Level)).Append("\">[")
-            .Append(LevelName(alert.Level)).Append("] ").Append(SafeText.Html(alert.Title, 200)).Append("</h2>\n");
+        var headline = AlertLinks.HeadlineLevel(alert, incident);
+        h.Append("<h2 style=\"margin:0 0 8px;color:").Append(LevelColour(headline)).Append("\">[")
+            .Append(LevelName(headline)).Append("] ").Append(SafeText.Html(alert.Title, 200)).Append("</h2>\n");
         if (!string.IsNullOrWhiteSpace(alert.Description))
         {
             h.Append("<p>").Append(SafeText.Html(alert.Description, MaxDescriptionLength)).Append("</p>\n");
@@ -84,7 +90,7 @@ public static class EmailBuilder
         }
 
         h.Append("</table>\n");
-        foreach (var (label, text) in AlertLinks.Banners(alert))
+        foreach (var (label, text) in AlertLinks.Banners(alert, incident))
         {
             h.Append("<p style=\"padding:6px;background:#fff4ce\"><b>").Append(label).Append(":</b> ").Append(WebUtility.HtmlEncode(text)).Append("</p>\n");
         }
@@ -147,7 +153,7 @@ public static class EmailBuilder
         return h.ToString();
     }
 
-    private static string Text(Alert alert, string subject, Uri? runbook, ActionLinkSet links)
+    private static string Text(Alert alert, string subject, Uri? runbook, ActionLinkSet links, Incident? incident)
     {
         var t = new StringBuilder(2048);
         t.Append(subject).Append("\n\n");
@@ -161,7 +167,7 @@ public static class EmailBuilder
             t.Append(name).Append(": ").Append(value).Append('\n');
         }
 
-        foreach (var (label, text) in AlertLinks.Banners(alert))
+        foreach (var (label, text) in AlertLinks.Banners(alert, incident))
         {
             t.Append('\n').Append(label).Append(": ").Append(text).Append('\n');
         }
@@ -323,8 +329,13 @@ internal static class AlertLinks
     /// The notices above the evidence, label and cleaned (not yet encoded) text: the alert's status once a human took
     /// it, a shutdown held for approval, and an escalation. Shared by both renderers.
     /// </summary>
-    public static IEnumerable<(string Label, string Text)> Banners(Alert alert)
+    public static IEnumerable<(string Label, string Text)> Banners(Alert alert, Incident? incident = null)
     {
+        if (incident is not null)
+        {
+            yield return ("Incident", IncidentBanner(alert, incident));
+        }
+
         if (alert.Status != AlertStatus.Open)
         {
             yield return ("Status", $"{alert.Status.ToString().ToLowerInvariant()}{(alert.StatusBy is null ? string.Empty : " by " + SafeText.Clean(alert.StatusBy, 128))}{(alert.StatusAt is { } at ? " at " + Iso(at) : string.Empty)}");
@@ -339,6 +350,29 @@ internal static class AlertLinks
         {
             yield return ($"Escalation {alert.Escalations.ToString(CultureInfo.InvariantCulture)}", $"still open and not acknowledged since {Iso(alert.CreatedAt)}");
         }
+    }
+
+    /// <summary>
+    /// Which incident, the level and techniques this notification announced (the incident's own when the alert carries
+    /// none), the reasons for the level, and why this notification went. Cleaned; the renderer encodes.
+    /// </summary>
+    public static string IncidentBanner(Alert alert, Incident incident)
+    {
+        var own = incident.Notifications.FindLast(n => n.AlertId == alert.AlertId);
+        var level = own?.Level ?? incident.Level;
+        var techniques = own?.Techniques ?? incident.Techniques;
+        var text = $"{SafeText.Clean(incident.IncidentId, 64)} (sandbox {SafeText.Clean(incident.SandboxId, 64)}, {incident.AlertIds.Count.ToString(CultureInfo.InvariantCulture)} alerts), level {level.ToSigma()}"
+            + (incident.LevelReasons.Count == 0 ? string.Empty : $" ({SafeText.Clean(string.Join("; ", incident.LevelReasons), 200)})")
+            + $", techniques {(techniques.Count == 0 ? "none" : SafeText.Clean(string.Join(", ", techniques), 200))}"
+            + (own is null ? "; this alert is covered by the incident's notifications" : $"; notified because: {SafeText.Clean(own.Reason, 200)}");
+        return SafeText.Clean(text, 600);
+    }
+
+    /// <summary>The level a notification leads with: the alert's, or the one its incident notification announced when higher.</summary>
+    public static AlertLevel HeadlineLevel(Alert alert, Incident? incident)
+    {
+        var announced = incident is null ? alert.Level : incident.Notifications.FindLast(n => n.AlertId == alert.AlertId)?.Level ?? incident.Level;
+        return announced > alert.Level ? announced : alert.Level;
     }
 
     /// <summary>ISO-8601 in UTC to the second, the one time format of notifications.</summary>

@@ -4,6 +4,7 @@ using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Core.Respond.Policy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -69,6 +70,9 @@ public sealed partial class SendGridChannel : INotificationChannel
     /// <summary>Signs the mail's Acknowledge / Approve / Dismiss links (recorded as sent to the recipient list); none when null.</summary>
     public ActionLinkIssuer? Links { get; init; }
 
+    /// <summary>The incidents, so the email says which incident the alert belongs to and why it was sent.</summary>
+    public IIncidentStore? Incidents { get; init; }
+
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
@@ -90,7 +94,8 @@ public sealed partial class SendGridChannel : INotificationChannel
         var decision = Policies is null ? null : (await Policies.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(alert, sandbox);
         // The links name who they were sent to: the policy's recipients, or else the configured list.
         var linkRecipient = decision is { Recipients.Count: > 0 } ? string.Join(",", decision.Recipients) : _options.To;
-        var message = BuildMessage(alert, _options, OwnerEmail(sandbox), decision, Links?.For(alert, linkRecipient));
+        var incident = Incidents is null || alert.IncidentId is null ? null : await Incidents.GetAsync(alert.IncidentId, cancellationToken).ConfigureAwait(false);
+        var message = BuildMessage(alert, _options, OwnerEmail(sandbox), decision, Links?.For(alert, linkRecipient), incident);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
@@ -117,14 +122,15 @@ public sealed partial class SendGridChannel : INotificationChannel
     /// <summary>
     /// The SendGrid message for <paramref name="alert"/>: both parts, the recipients and the alert id. Recipients are the
     /// policy's (<paramref name="decision"/>) or else the configured ones, plus <paramref name="ownerEmail"/>; the template
-    /// is the policy's or else the configured one. <paramref name="links"/> are the signed action links, if any.
+    /// is the policy's or else the configured one. <paramref name="links"/> are the signed action links, if any;
+    /// <paramref name="incident"/> the alert's incident, if any.
     /// </summary>
-    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options, string? ownerEmail = null, ResponseDecision? decision = null, ActionLinkSet? links = null)
+    public static SendGridMessage BuildMessage(Alert alert, SendGridChannelOptions options, string? ownerEmail = null, ResponseDecision? decision = null, ActionLinkSet? links = null, Incident? incident = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         ArgumentNullException.ThrowIfNull(options);
 
-        var content = EmailBuilder.Build(alert, options.RunbookBaseUrl, links);
+        var content = EmailBuilder.Build(alert, options.RunbookBaseUrl, links, incident);
         var alertId = SafeText.Clean(alert.AlertId, 128);
         var message = new SendGridMessage();
         message.SetFrom(new EmailAddress(options.From, string.IsNullOrWhiteSpace(options.FromName) ? null : options.FromName));
@@ -156,7 +162,7 @@ public sealed partial class SendGridChannel : INotificationChannel
             // The template renders the mail; its data is cleaned but not HTML-encoded, because Handlebars'
             // double braces encode (the template must not use triple braces).
             message.SetTemplateId(templateId);
-            message.SetTemplateData(TemplateData(alert, content, options.RunbookBaseUrl, links));
+            message.SetTemplateData(TemplateData(alert, content, options.RunbookBaseUrl, links, incident));
         }
 
         return message;
@@ -172,7 +178,7 @@ public sealed partial class SendGridChannel : INotificationChannel
             : null;
     }
 
-    private static Dictionary<string, object> TemplateData(Alert alert, EmailContent content, string? runbookBaseUrl, ActionLinkSet? links)
+    private static Dictionary<string, object> TemplateData(Alert alert, EmailContent content, string? runbookBaseUrl, ActionLinkSet? links, Incident? incident)
     {
         var runbook = AlertLinks.Runbook(runbookBaseUrl, alert.RuleId);
         return new Dictionary<string, object>(StringComparer.Ordinal)
@@ -207,6 +213,8 @@ public sealed partial class SendGridChannel : INotificationChannel
                 ["url"] = l.Url.AbsoluteUri,
             }).ToList(),
             ["actionsNotice"] = links?.Notice ?? string.Empty,
+            ["incidentId"] = incident?.IncidentId ?? string.Empty,
+            ["incident"] = incident is null ? string.Empty : AlertLinks.IncidentBanner(alert, incident),
             ["text"] = content.Text,
         };
     }

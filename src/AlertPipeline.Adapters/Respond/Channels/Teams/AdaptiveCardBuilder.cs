@@ -5,6 +5,7 @@ using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Approvals;
+using AlertPipeline.Core.Respond.Incidents;
 
 namespace AlertPipeline.Adapters.Respond.Channels.Teams;
 
@@ -39,14 +40,15 @@ public static class AdaptiveCardBuilder
     /// <param name="alert">The alert.</param>
     /// <param name="runbookBaseUrl">Base URL of the runbooks, or null for no runbook action.</param>
     /// <param name="links">The signed action links (Acknowledge, Approve shutdown, Dismiss); null renders the "links are off" notice.</param>
-    public static string Build(Alert alert, string? runbookBaseUrl = null, ActionLinkSet? links = null)
+    /// <param name="incident">The alert's incident, or null: shown as a banner (which incident, its level, techniques, why this notification went).</param>
+    public static string Build(Alert alert, string? runbookBaseUrl = null, ActionLinkSet? links = null, Incident? incident = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         links ??= ActionLinkSet.NotConfigured;
         string json = string.Empty;
         foreach (var limits in Steps)
         {
-            json = Payload(alert, runbookBaseUrl, links, limits).ToJsonString();
+            json = Payload(alert, runbookBaseUrl, links, limits, incident).ToJsonString();
             if (Encoding.UTF8.GetByteCount(json) <= MaxPayloadBytes)
             {
                 break;
@@ -56,7 +58,7 @@ public static class AdaptiveCardBuilder
         return json;
     }
 
-    private static JsonObject Payload(Alert alert, string? runbookBaseUrl, ActionLinkSet links, Limits limits)
+    private static JsonObject Payload(Alert alert, string? runbookBaseUrl, ActionLinkSet links, Limits limits, Incident? incident)
     {
         var card = new JsonObject
         {
@@ -64,7 +66,7 @@ public static class AdaptiveCardBuilder
             ["type"] = "AdaptiveCard",
             ["version"] = "1.5",
             ["msteams"] = new JsonObject { ["width"] = "Full" },
-            ["body"] = Body(alert, links, limits),
+            ["body"] = Body(alert, links, limits, incident),
         };
 
         var actions = Actions(alert, runbookBaseUrl, links, limits.Links);
@@ -84,18 +86,18 @@ public static class AdaptiveCardBuilder
         };
     }
 
-    private static JsonArray Body(Alert alert, ActionLinkSet links, Limits limits)
+    private static JsonArray Body(Alert alert, ActionLinkSet links, Limits limits, Incident? incident)
     {
         var body = new JsonArray
         {
             new JsonObject
             {
                 ["type"] = "TextBlock",
-                ["text"] = $"{alert.Level.ToSigma().ToUpperInvariant()}: {SafeText.Markdown(alert.Title, 200)}",
+                ["text"] = $"{AlertLinks.HeadlineLevel(alert, incident).ToSigma().ToUpperInvariant()}: {SafeText.Markdown(alert.Title, 200)}",
                 ["style"] = "heading",
                 ["size"] = "Large",
                 ["weight"] = "Bolder",
-                ["color"] = Colour(alert.Level),
+                ["color"] = Colour(AlertLinks.HeadlineLevel(alert, incident)),
                 ["wrap"] = true,
             },
         };
@@ -129,7 +131,7 @@ public static class AdaptiveCardBuilder
 
         facts.Add(Fact("Alert id", SafeText.Markdown(alert.AlertId, 128)));
         body.Add(new JsonObject { ["type"] = "FactSet", ["facts"] = facts });
-        foreach (var (label, text) in AlertLinks.Banners(alert))
+        foreach (var (label, text) in AlertLinks.Banners(alert, incident))
         {
             // The label is ours; the text may quote telemetry (a guardrail's detail names the sandbox), so it is escaped.
             body.Add(new JsonObject

@@ -3,6 +3,7 @@ using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Approvals;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Incidents;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -50,6 +51,9 @@ public sealed partial class TeamsChannel : INotificationChannel
     /// <summary>Signs the card's Acknowledge / Approve / Dismiss links; without it the card says links are off.</summary>
     public ActionLinkIssuer? Links { get; init; }
 
+    /// <summary>The incidents, so the card says which incident the alert belongs to and why it was sent.</summary>
+    public IIncidentStore? Incidents { get; init; }
+
     /// <summary>Who the card's links are recorded as sent to: anyone in the channel can use them.</summary>
     public const string LinkRecipient = "Teams channel";
 
@@ -67,7 +71,8 @@ public sealed partial class TeamsChannel : INotificationChannel
             return ChannelResult.Skipped("teams webhook URL is not an http(s) URL");
         }
 
-        var payload = AdaptiveCardBuilder.Build(alert, _options.RunbookBaseUrl, Links?.For(alert, LinkRecipient));
+        var incident = Incidents is null || alert.IncidentId is null ? null : await Incidents.GetAsync(alert.IncidentId, cancellationToken).ConfigureAwait(false);
+        var payload = AdaptiveCardBuilder.Build(alert, _options.RunbookBaseUrl, Links?.For(alert, LinkRecipient), incident);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
         ChannelResult result;
