@@ -30,14 +30,14 @@ public sealed class SharedFirewallReplayTests
 
     private static readonly string[] Rl8101 =
     [
-        "agent-tool-call-escape.yml", "ssh-reverse-tunnel.yml", "outbound-ssh-public.yml", "tunnel-then-long-session.yml",
+        "agent-tool-call-tunnel.yml", "agent-tool-call-mining.yml", "ssh-reverse-tunnel.yml", "outbound-ssh-public.yml", "tunnel-then-long-session.yml",
         "miner-download-then-gpu.yml", "coin-miner-process.yml", "stratum-command-line.yml", "stratum-port-connection.yml",
         "firewall-deny-mining-port.yml", "firewall-threat-alert.yml", "gpu-miner-process.yml", "gpu-hijack.yml",
     ];
 
     private static readonly string[] Rl8102 =
     [
-        "agent-tool-call-escape.yml", "metadata-endpoint-command-line.yml", "metadata-endpoint-connection.yml",
+        "agent-tool-call-metadata.yml", "agent-tool-call-mining.yml", "metadata-endpoint-command-line.yml", "metadata-endpoint-connection.yml",
         "coin-miner-process.yml", "stratum-command-line.yml", "stratum-port-connection.yml", "firewall-deny-mining-port.yml",
     ];
 

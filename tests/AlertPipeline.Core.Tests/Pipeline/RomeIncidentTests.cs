@@ -114,7 +114,7 @@ public sealed class RomeIncidentTests
         // The story starts with the agent's tool call, and every alert is on it once, in time order.
         var first = incident.Timeline[0];
         Assert.Equal(TimelineKinds.ToolCall, first.Kind);
-        Assert.StartsWith("agent's tool call call_88123_07 ran: ssh -fNR 2222:localhost:22", first.Summary, StringComparison.Ordinal);
+        Assert.StartsWith("agent's bash tool call call_88123_07 ran: ssh -fNR 2222:localhost:22", first.Summary, StringComparison.Ordinal);
         Assert.Equal(incident.AlertIds.Count, incident.Timeline.Count(e => e.Kind == TimelineKinds.Alert));
         Assert.Equal(incident.Timeline.Select(e => e.Time).Order(), incident.Timeline.Select(e => e.Time));
         Assert.Contains(incident.Timeline, e => e.Summary.Contains("seen by fw-train-hub", StringComparison.Ordinal));
@@ -145,11 +145,13 @@ public sealed class RomeIncidentTests
     [InlineData("mining-pool-connection.yml", AlertLevel.Critical)]
     [InlineData("mining-pool-dns.yml", AlertLevel.High)]
     [InlineData("stratum-port-connection.yml", AlertLevel.High)]
-    [InlineData("agent-tool-call-escape.yml", AlertLevel.High)]
+    [InlineData("agent-tool-call-mining.yml", AlertLevel.High)]
     // the reverse SSH tunnel
+    [InlineData("agent-tool-call-tunnel.yml", AlertLevel.High)]
     [InlineData("ssh-reverse-tunnel.yml", AlertLevel.High)]
     [InlineData("outbound-ssh-public.yml", AlertLevel.High)]
     // the metadata probe
+    [InlineData("agent-tool-call-metadata.yml", AlertLevel.High)]
     [InlineData("metadata-endpoint-command-line.yml", AlertLevel.High)]
     [InlineData("metadata-endpoint-connection.yml", AlertLevel.High)]
     // the internal scan
@@ -279,7 +281,9 @@ public sealed class RomeIncidentTests
         Assert.Equal((AttributionMethods.FiveTuple, "call_88123_12", "0.95"), Of("firewall-deny-burst.yml"));
 
         // Raised first by the sandbox's own events: the tool call they name, or the process they name.
-        Assert.Equal((AttributionMethods.Telemetry, "call_88123_07", "1.00"), Of("agent-tool-call-escape.yml"));
+        Assert.Equal((AttributionMethods.Telemetry, "call_88123_07", "1.00"), Of("agent-tool-call-tunnel.yml"));
+        Assert.Equal((AttributionMethods.Telemetry, "call_88123_08", "1.00"), Of("agent-tool-call-mining.yml"));
+        Assert.Equal((AttributionMethods.Telemetry, "call_88123_10", "1.00"), Of("agent-tool-call-metadata.yml"));
         Assert.Equal((AttributionMethods.Process, "call_88123_07", "0.90"), Of("outbound-ssh-public.yml"));
         Assert.Equal((AttributionMethods.Process, "call_88123_09", "0.90"), Of("coin-miner-process.yml"));
         Assert.Equal((AttributionMethods.Process, "call_88123_09", "0.90"), Of("gpu-miner-process.yml"));
