@@ -20,9 +20,6 @@ public static class FunctionsComposition
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddAlertPipeline(configuration);
 
-        // The incident functions read IIncidentStore, which AddAlertPipeline registers with incident tracking (Table
-        // when storage is configured); this only fills in for a composition without it, and yields to it otherwise.
-        services.TryAddSingleton<IIncidentStore, InMemoryIncidentStore>();
         // The worker host registers its IConfiguration already; a plain ServiceCollection (tests) gets this one.
         services.TryAddSingleton(configuration);
         services.TryAddSingleton<EventHubBatchProcessor>();

@@ -22,7 +22,7 @@ namespace AlertPipeline.Cli.Commands;
 /// <c>alertpipe replay &lt;file&gt;...</c>: runs recorded telemetry through the same pipeline the Function app runs.
 /// Default: in-memory stores seeded from <c>rules/</c>, and every action rendered and printed instead of sent.
 /// </summary>
-internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? environment = null, IIncidentStore? incidentStore = null)
+internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadOnlyDictionary<string, string?>? environment = null)
 {
     public const string Usage = """
         usage: alertpipe replay <file>... [--rules <dir>] [--inventory <file>] [--indicators <file>] [--storage <connection string>] [--send] [--output table|json]
@@ -182,15 +182,6 @@ internal sealed class ReplayCommand(TextWriter stdout, TextWriter stderr, IReadO
         services.AddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
 
         services.AddAlertPipeline(configuration);
-
-        // Yields to the composition's incident store (Table with --storage); memory when the composition has none.
-        // Tests hand in a store of their own, which wins over both.
-        if (incidentStore is not null)
-        {
-            services.AddSingleton(incidentStore);
-        }
-
-        services.TryAddSingleton<IIncidentStore, InMemoryIncidentStore>();
         return services.BuildServiceProvider();
     }
 

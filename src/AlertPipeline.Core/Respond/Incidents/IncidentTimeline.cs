@@ -137,12 +137,15 @@ public static class IncidentTimeline
         return Rank(a.Kind).CompareTo(Rank(b.Kind));
     }
 
-    /// <summary>One line of what the alert's event was: the rule, then action, connection or process, and who saw it.</summary>
+    /// <summary>
+    /// One line of what the alert's event was: the rule (its level is on the entry), then action, connection or process,
+    /// who saw it, and the process and tool call it was linked to when the event did not name them itself.
+    /// </summary>
     public static string AlertSummary(Alert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var evidence = alert.Evidence;
-        var parts = new List<string>(4) { $"{alert.Level.ToSigma()} alert \"{alert.Title}\"" };
+        var parts = new List<string>(5) { $"alert \"{alert.Title}\"" };
         var connection = Connection(evidence);
         if (Value(evidence, "event.action") is { } action)
         {
@@ -166,12 +169,37 @@ public static class IncidentTimeline
             parts.Add($"from {format} telemetry");
         }
 
+        if (Link(evidence) is { } link)
+        {
+            parts.Add(link);
+        }
+
         if (alert.EventCount > 1)
         {
             parts.Add($"{alert.EventCount.ToString(CultureInfo.InvariantCulture)} events");
         }
 
         return string.Join("; ", parts);
+    }
+
+    /// <summary>
+    /// "linked to xmrig (pid 7131) and tool call call_88123_09 by 5-tuple, confidence 0.95": what attribution found, for
+    /// every method but <c>telemetry</c> (that event is the tool call, already on the timeline).
+    /// </summary>
+    private static string? Link(IReadOnlyDictionary<string, string> evidence)
+    {
+        var method = Value(evidence, AttributionEvidence.Method);
+        var callId = Value(evidence, AttributionEvidence.ToolCallId);
+        if (method is null || method == AttributionMethods.Telemetry || callId is null)
+        {
+            return null;
+        }
+
+        var process = Value(evidence, AttributionEvidence.ProcessName);
+        var pid = Value(evidence, AttributionEvidence.ProcessPid);
+        var who = process is null ? string.Empty : process + (pid is null ? string.Empty : $" (pid {pid})") + " and ";
+        var confidence = Value(evidence, AttributionEvidence.Confidence);
+        return $"linked to {who}tool call {callId} by {method}" + (confidence is null ? string.Empty : ", confidence " + confidence);
     }
 
     private static string? Connection(IReadOnlyDictionary<string, string> evidence)

