@@ -6,6 +6,7 @@ using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Outbox;
+using Microsoft.Extensions.Time.Testing;
 using WireMock.Server;
 using MockRequest = WireMock.RequestBuilders.Request;
 using MockResponse = WireMock.ResponseBuilders.Response;
@@ -44,10 +45,13 @@ public sealed class OutboxDeliveryTests : IDisposable
             MockResponse.Create().WithStatusCode(500),
             MockResponse.Create().WithStatusCode(202).WithDelay(TimeSpan.FromSeconds(3)),
             MockResponse.Create().WithStatusCode(202).WithHeader("X-Message-Id", "msg-1"));
-        var dispatcher = Dispatcher(Email(TimeSpan.FromMilliseconds(300)));
+        // The channel's timeout runs on a fake clock, moved on only while the third try (the one the server holds back)
+        // is in flight: no other try can time out, however loaded the machine is.
+        var clock = new FakeTimeProvider();
+        var dispatcher = Dispatcher(Email(TimeSpan.FromSeconds(1), clock));
         var alert = await RaiseAsync(["email"]);
 
-        var delays = await PumpAsync(dispatcher);
+        var delays = await PumpAsync(dispatcher, m => m.Delivery == 3 ? clock : null);
 
         // Retry-After (120 s) beats the first backoff (30 s); then 60 s and 120 s of exponential backoff.
         Assert.Equal([TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120)], delays);
@@ -178,14 +182,17 @@ public sealed class OutboxDeliveryTests : IDisposable
         }),
     ];
 
-    private SendGridChannel Email(TimeSpan timeout) => new(_http, new SendGridChannelOptions
+    private SendGridChannel Email(TimeSpan timeout, TimeProvider? clock = null) => new(_http, new SendGridChannelOptions
     {
         ApiKey = "SG.test-key-not-a-secret",
         From = "alerts@example.com",
         To = "oncall@example.com",
         Host = _server.Url!,
         Timeout = timeout,
-    });
+    })
+    {
+        Time = clock ?? TimeProvider.System,
+    };
 
     private TeamsChannel Teams(TimeSpan timeout) => new(_http, new TeamsChannelOptions { WebhookUrl = _server.Url + HookPath, Timeout = timeout });
 
@@ -209,13 +216,27 @@ public sealed class OutboxDeliveryTests : IDisposable
         return Assert.Single(await responder.RespondAsync([Candidate(channels).Candidate], CancellationToken.None));
     }
 
-    /// <summary>Delivers queued messages until none is left; returns the delays the retries asked for.</summary>
-    private async Task<List<TimeSpan>> PumpAsync(NotificationDispatcher dispatcher)
+    /// <summary>
+    /// Delivers queued messages until none is left; returns the delays the retries asked for. For a message that
+    /// <paramref name="timesOut"/> gives a fake clock, that clock is moved past any timeout until the send gives up.
+    /// </summary>
+    private async Task<List<TimeSpan>> PumpAsync(NotificationDispatcher dispatcher, Func<NotificationMessage, FakeTimeProvider?>? timesOut = null)
     {
         var delays = new List<TimeSpan>();
         while (_queue.TryTake(out var message, out _))
         {
-            var outcome = await dispatcher.DispatchAsync(message, CancellationToken.None);
+            var dispatch = dispatcher.DispatchAsync(message, CancellationToken.None);
+            if (timesOut?.Invoke(message) is { } clock)
+            {
+                // The channel arms its timer only once it is about to send: keep moving the clock until it fired.
+                while (!dispatch.IsCompleted)
+                {
+                    clock.Advance(TimeSpan.FromMinutes(1));
+                    await Task.WhenAny(dispatch, Task.Delay(20));
+                }
+            }
+
+            var outcome = await dispatch;
             await ServerCaughtUpAsync();
             if (outcome.Kind is DispatchKind.Retry or DispatchKind.Deferred)
             {
