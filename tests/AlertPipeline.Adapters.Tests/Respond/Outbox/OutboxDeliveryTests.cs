@@ -24,6 +24,7 @@ public sealed class OutboxDeliveryTests : IDisposable
     private const string HookPath = "/workflows/hook";
 
     private readonly WireMockServer _server = WireMockServer.Start();
+    private readonly SemaphoreSlim _held = new(0);
     private readonly HttpClient _http = new();
     private readonly InMemoryAlertStore _store = new();
     private readonly InMemoryNotificationPoisonStore _poison = new();
@@ -33,6 +34,7 @@ public sealed class OutboxDeliveryTests : IDisposable
     public void Dispose()
     {
         _http.Dispose();
+        _held.Dispose();
         _server.Stop();
         _server.Dispose();
     }
@@ -43,10 +45,10 @@ public sealed class OutboxDeliveryTests : IDisposable
         Script(MailPath,
             MockResponse.Create().WithStatusCode(429).WithHeader("Retry-After", "120").WithBody("""{"errors":[{"message":"too many requests"}]}"""),
             MockResponse.Create().WithStatusCode(500),
-            MockResponse.Create().WithStatusCode(202).WithDelay(TimeSpan.FromSeconds(3)),
+            HeldBack(202),
             MockResponse.Create().WithStatusCode(202).WithHeader("X-Message-Id", "msg-1"));
-        // The channel's timeout runs on a fake clock, moved on only while the third try (the one the server holds back)
-        // is in flight: no other try can time out, however loaded the machine is.
+        // The channel's timeout runs on a fake clock, moved on only once the server holds the third try: no other try
+        // can time out, however loaded the machine is.
         var clock = new FakeTimeProvider();
         var dispatcher = Dispatcher(Email(TimeSpan.FromSeconds(1), clock));
         var alert = await RaiseAsync(["email"]);
@@ -145,6 +147,14 @@ public sealed class OutboxDeliveryTests : IDisposable
         Assert.Single(Requests(HookPath));
     }
 
+    /// <summary>A response the server sends 3 s after it got the request, signalling <see cref="_held"/> on arrival.</summary>
+    private WireMock.ResponseBuilders.IResponseBuilder HeldBack(int status) => MockResponse.Create().WithCallback(_ =>
+    {
+        _held.Release();
+        Thread.Sleep(TimeSpan.FromSeconds(3)); // the server's own thread: the client has long stopped waiting
+        return new WireMock.ResponseMessage { StatusCode = status };
+    });
+
     private void Script(string path, params WireMock.ResponseBuilders.IResponseBuilder[] responses)
     {
         // Each request moves the scenario on; the last response answers every further request.
@@ -228,7 +238,8 @@ public sealed class OutboxDeliveryTests : IDisposable
             var dispatch = dispatcher.DispatchAsync(message, CancellationToken.None);
             if (timesOut?.Invoke(message) is { } clock)
             {
-                // The channel arms its timer only once it is about to send: keep moving the clock until it fired.
+                // The channel armed its timer before sending; once the server holds the request, time runs out.
+                Assert.True(await _held.WaitAsync(TimeSpan.FromMinutes(1)), "the server never got the held-back request");
                 while (!dispatch.IsCompleted)
                 {
                     clock.Advance(TimeSpan.FromMinutes(1));
@@ -255,7 +266,10 @@ public sealed class OutboxDeliveryTests : IDisposable
     private async Task ServerCaughtUpAsync()
     {
         var sent = (await _store.ListAsync(10, CancellationToken.None)).SelectMany(a => a.Actions).Sum(a => a.Attempts);
-        for (var i = 0; i < 100 && _server.LogEntries.Count() < sent; i++)
+        // Until it has, the scenario stays at the held-back step, and the next try would get that step's answer. A loaded
+        // machine can take well over the held-back response's own 3 s, so the wait is long; it ends as soon as it caught up.
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (_server.LogEntries.Count() < sent && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
