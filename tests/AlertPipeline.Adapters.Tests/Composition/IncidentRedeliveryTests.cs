@@ -1,18 +1,12 @@
 using System.Text;
-using System.Text.Json;
 using AlertPipeline.Adapters.Respond;
-using AlertPipeline.Adapters.Storage;
 using AlertPipeline.Adapters.Tests.Storage;
 using AlertPipeline.Core.Detect;
-using AlertPipeline.Core.Detect.Management;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Events;
 using AlertPipeline.Core.Pipeline;
 using AlertPipeline.Core.Respond;
-using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Incidents;
-using AlertPipeline.Core.Respond.Outbox;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -103,43 +97,11 @@ public sealed class IncidentRedeliveryTests(AzuriteFixture azurite)
         Assert.Equal(sentFirst, _sent);
     }
 
-    // Incident count, and per incident its alerts, level, notifications and whole timeline, as comparable text.
-    private static async Task<List<string>> SnapshotAsync(IIncidentStore store)
-    {
-        var all = await store.ListAsync(new IncidentQuery(), CancellationToken.None);
-        return all.Where(i => i.SandboxId is Malicious or Benign)
-            .Select(i => JsonSerializer.Serialize(new { i.IncidentId, i.AlertIds, i.Level, i.Techniques, i.Notifications, i.Commands, i.Timeline, i.Status }, AlertJson.Options))
-            .ToList();
-    }
+    private static Task<List<string>> SnapshotAsync(IIncidentStore store) => IncidentComposition.SnapshotAsync(store, Malicious, Benign);
 
-    private ServiceProvider Compose(string alertsTable, string incidentsTable, TimeProvider time)
-    {
-        var services = new ServiceCollection();
-        services.AddSingleton(time);
-
-        // Rules and inventory of this fixture only (the shared Azurite holds other tests' rules); alerts and incidents in Table Storage.
-        var rules = new InMemoryRuleStore();
-        foreach (var rule in Rules())
-        {
-            rules.UpsertAsync(rule, CancellationToken.None).GetAwaiter().GetResult(); // in memory: completes at once
-        }
-
-        services.AddSingleton<IRuleStore>(rules);
-        services.AddSingleton<ISandboxInventory>(new InMemorySandboxInventory([new SandboxRecord { Id = Malicious, Team = "rl" }, new SandboxRecord { Id = Benign, Team = "eval" }]));
-        services.AddSingleton<IAlertStore>(new TableAlertStore(azurite.TableService, alertsTable));
-        services.AddSingleton<IIncidentStore>(new TableIncidentStore(azurite.TableService, incidentsTable));
-        services.AddSingleton<INotificationOutbox>(sp => new InlineNotificationOutbox(sp.GetRequiredService<NotificationDispatcher>));
-        foreach (var name in new[] { "email", "teams", "shutdown" })
-        {
-            services.AddSingleton<INotificationChannel>(new Recording(name, _sent));
-        }
-
-        services.AddAlertPipeline(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [StorageNames.Setting] = azurite.ConnectionString,
-        }).Build());
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-    }
+    private ServiceProvider Compose(string alertsTable, string incidentsTable, TimeProvider time) => IncidentComposition.Compose(
+        azurite, alertsTable, incidentsTable, time, Rules(),
+        [new SandboxRecord { Id = Malicious, Team = "rl" }, new SandboxRecord { Id = Benign, Team = "eval" }], _sent);
 
     private static IEnumerable<RuleRecord> Rules()
     {
@@ -224,19 +186,4 @@ public sealed class IncidentRedeliveryTests(AzuriteFixture azurite)
 
     private static TelemetryMessage Message(string stream, long sequence, params string[] lines)
         => new(Encoding.UTF8.GetBytes(string.Join("\n", lines)), stream, sequence, T0);
-
-    private sealed class Recording(string name, List<(string Channel, string AlertId)> sent) : INotificationChannel
-    {
-        public string Name => name;
-
-        public Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
-        {
-            lock (sent)
-            {
-                sent.Add((name, alert.AlertId));
-            }
-
-            return Task.FromResult(ChannelResult.Sent("recorded"));
-        }
-    }
 }

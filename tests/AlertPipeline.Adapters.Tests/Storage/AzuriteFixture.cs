@@ -181,23 +181,28 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>node_modules/.bin/azurite under the repo root (the directory holding AlertPipeline.sln).</summary>
-    private static string FindAzurite()
+    /// <summary>The repo root: the nearest directory above the test binaries holding AlertPipeline.sln.</summary>
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (!File.Exists(Path.Combine(dir.FullName, "AlertPipeline.sln")))
+            if (File.Exists(Path.Combine(dir.FullName, "AlertPipeline.sln")))
             {
-                continue;
+                return dir.FullName;
             }
-
-            var bin = Path.Combine(dir.FullName, "node_modules", ".bin", OperatingSystem.IsWindows() ? "azurite.cmd" : "azurite");
-            return File.Exists(bin)
-                ? bin
-                : throw new InvalidOperationException($"Azurite is not installed ({bin} is missing). Run `npm ci` at the repo root ({dir.FullName}).");
         }
 
         throw new InvalidOperationException($"No AlertPipeline.sln above {AppContext.BaseDirectory}; cannot find the repo root to locate Azurite (run `npm ci` there).");
+    }
+
+    /// <summary>node_modules/.bin/azurite under the repo root.</summary>
+    private static string FindAzurite()
+    {
+        var root = RepoRoot();
+        var bin = Path.Combine(root, "node_modules", ".bin", OperatingSystem.IsWindows() ? "azurite.cmd" : "azurite");
+        return File.Exists(bin)
+            ? bin
+            : throw new InvalidOperationException($"Azurite is not installed ({bin} is missing). Run `npm ci` at the repo root ({root}).");
     }
 
     [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at https?://[^:]+:(?<port>\d+)")]

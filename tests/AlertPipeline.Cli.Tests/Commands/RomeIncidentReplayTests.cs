@@ -75,6 +75,35 @@ public sealed class RomeIncidentReplayTests
     }
 
     [Fact]
+    public async Task Json_output_ends_with_one_critical_incident_holding_every_alert_whose_timeline_starts_with_the_tunnel_call()
+    {
+        var run = await ReplayAsync("--output", "json");
+        Assert.Equal(0, run.ExitCode);
+
+        // Exactly one incident line, after all the alert lines.
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var alertLines = ReplayOutput.AlertLines(run.Stdout);
+        var line = Assert.Single(ReplayOutput.IncidentLines(run.Stdout));
+        Assert.Equal([.. alertLines, line], lines);
+        Assert.Contains("incidents: 1", run.Stderr, StringComparison.Ordinal);
+
+        var incident = JsonDocument.Parse(line).RootElement;
+        Assert.StartsWith("inc-", incident.GetProperty("incidentId").GetString(), StringComparison.Ordinal);
+        Assert.Equal("rl-env-7731", incident.GetProperty("sandboxId").GetString());
+        Assert.Equal("critical", incident.GetProperty("level").GetString());
+        var techniques = incident.GetProperty("techniques").EnumerateArray().Select(t => t.GetString()).ToList();
+        Assert.Contains("T1496", techniques);
+        Assert.Contains("T1572", techniques);
+        Assert.Equal(
+            alertLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("alertId").GetString()).Order(StringComparer.Ordinal),
+            incident.GetProperty("alertIds").EnumerateArray().Select(a => a.GetString()).Order(StringComparer.Ordinal));
+
+        var first = incident.GetProperty("timeline")[0];
+        Assert.Equal("tool_call", first.GetProperty("kind").GetString());
+        Assert.StartsWith("agent's bash tool call call_88123_07 ran: ssh -fNR 2222:localhost:22", first.GetProperty("summary").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Table_output_shows_the_email_card_and_signed_command_it_would_send()
     {
         var run = await ReplayAsync();

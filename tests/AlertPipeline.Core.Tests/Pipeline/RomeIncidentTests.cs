@@ -1,14 +1,6 @@
-using AlertPipeline.Core.Detect.Correlation;
-using System.Text.Json;
 using AlertPipeline.Core.Detect;
-using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Enrich.Attribution;
-using AlertPipeline.Core.Events;
-using AlertPipeline.Core.Ingest;
-using AlertPipeline.Core.Pipeline;
-using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Incidents;
-using AlertPipeline.Core.Tests.Detect;
 
 namespace AlertPipeline.Core.Tests.Pipeline;
 
@@ -19,84 +11,11 @@ namespace AlertPipeline.Core.Tests.Pipeline;
 public sealed class RomeIncidentTests
 {
     private const string Escaped = "rl-env-7731";
-    private const string SandboxStream = "sandbox-telemetry.jsonl";
-    private const string FirewallStream = "firewall.jsonl";
-    private const string SensorsStream = "sensors.jsonl";
+    private const string SandboxStream = SampleReplay.SandboxStream;
+    private const string FirewallStream = SampleReplay.FirewallStream;
+    private const string SensorsStream = SampleReplay.SensorsStream;
 
-    private static readonly Lazy<Task<Replay>> Run = new(ReplayAsync);
-
-    private sealed record Replay(
-        IReadOnlyList<Alert> Alerts,
-        IReadOnlyList<RejectedEvent> Rejected,
-        IReadOnlyList<RejectedEvent> DeadLetters,
-        IReadOnlyDictionary<string, string> RuleIdByFile,
-        IReadOnlyDictionary<string, int> AcceptedByStream,
-        IReadOnlyDictionary<string, int> MessagesByStream,
-        ILineageStore Lineage,
-        SandboxSnapshot Sandboxes)
-    {
-        public IIncidentStore Incidents { get; init; } = new InMemoryIncidentStore();
-    }
-
-    private static async Task<Replay> ReplayAsync()
-    {
-        var dir = Path.Combine(RulePackTests.RepoRoot(), "samples", "rome-incident");
-        var records = JsonSerializer.Deserialize<List<SandboxRecord>>(
-            await File.ReadAllTextAsync(Path.Combine(dir, "inventory.json")), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
-
-        var store = new InMemoryRuleStore();
-        var ruleIdByFile = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (file, record) in RulePackTests.LoadPack())
-        {
-            await store.UpsertAsync(record, CancellationToken.None);
-            ruleIdByFile[file] = record.Id;
-        }
-
-        var alertStore = new InMemoryAlertStore();
-        var incidents = new InMemoryIncidentStore();
-        var deadLetters = new InMemoryDeadLetterStore();
-        var lineage = new InMemoryLineageStore();
-        var sandboxes = new SandboxSnapshotProvider(new InMemorySandboxInventory(records), TimeSpan.FromMinutes(1));
-        var pipeline = new TelemetryPipeline(
-            new TelemetryIngestor(),
-            sandboxes,
-            new RuleSetProvider(store, TimeSpan.FromMinutes(1)),
-            new AlertResponder(alertStore, [], ResponsePolicy.Default) { Incidents = new IncidentTracker(incidents) },
-            deadLetters,
-            new PipelineOptions(),
-            new CorrelationEngine(new InMemoryCorrelationStateStore()))
-        {
-            Indicators = new IndicatorSetProvider(
-                new InMemoryIndicatorStore(IndicatorFile.Parse(await File.ReadAllBytesAsync(Path.Combine(dir, "indicators.csv"))).Indicators),
-                TimeSpan.FromMinutes(5)),
-            Lineage = lineage,
-        };
-
-        var rejected = new List<RejectedEvent>();
-        var accepted = new Dictionary<string, int>(StringComparer.Ordinal);
-        var messages = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var stream in new[] { SandboxStream, FirewallStream, SensorsStream })
-        {
-            var lines = await File.ReadAllLinesAsync(Path.Combine(dir, stream));
-            var batch = new List<TelemetryMessage>();
-            for (var i = 0; i < lines.Length; i++)
-            {
-                if (!string.IsNullOrWhiteSpace(lines[i]))
-                {
-                    batch.Add(new TelemetryMessage(System.Text.Encoding.UTF8.GetBytes(lines[i]), stream, i + 1, DateTimeOffset.UnixEpoch));
-                }
-            }
-
-            var result = await pipeline.ProcessAsync(batch, CancellationToken.None);
-            rejected.AddRange(result.Rejected);
-            accepted[stream] = result.EventsAccepted;
-            messages[stream] = batch.Count;
-        }
-
-        var alerts = await alertStore.ListAsync(10_000, CancellationToken.None);
-        return new Replay(alerts, rejected, deadLetters.Items, ruleIdByFile, accepted, messages, lineage,
-            await sandboxes.GetAsync(CancellationToken.None)) { Incidents = incidents };
-    }
+    private static readonly Lazy<Task<SampleReplay>> Run = new(() => SampleReplay.RunAsync("rome-incident"));
 
     [Fact]
     public async Task TheEscapedSandboxGetsExactlyOneCriticalIncidentWhoseTimelineTellsTheStory()
@@ -295,34 +214,18 @@ public sealed class RomeIncidentTests
     public async Task EveryFirewallAndSuricataRecordOfTheEscapeIsLinkedToItsToolCall()
     {
         var replay = await Run.Value;
-        var dir = Path.Combine(RulePackTests.RepoRoot(), "samples", "rome-incident");
-        var batch = new EventBatch();
-        var ingestor = new TelemetryIngestor();
-        foreach (var stream in new[] { FirewallStream, SensorsStream })
-        {
-            var lines = await File.ReadAllLinesAsync(Path.Combine(dir, stream));
-            for (var i = 0; i < lines.Length; i++)
-            {
-                ingestor.Ingest(new TelemetryMessage(System.Text.Encoding.UTF8.GetBytes(lines[i]), stream, i + 1, DateTimeOffset.UnixEpoch), batch);
-            }
-        }
-
-        new EnrichmentStage(replay.Sandboxes).Enrich(batch);
-        var attributor = new EventAttributor(replay.Lineage, new AttributionOptions());
         var linked = new List<(string Destination, string Method, string CallId)>();
-        for (var e = 0; e < batch.Count; e++)
+        foreach (var record in await replay.AttributeRecordsAsync(FirewallStream, SensorsStream))
         {
-            var destination = batch.GetString(e, EcsField.DestinationIp);
-            if (batch.GetString(e, EcsField.SandboxId) != Escaped || destination is null
+            var destination = record.DestinationIp;
+            if (record.SandboxId != Escaped || destination is null
                 || !(destination.StartsWith("198.51.100.", StringComparison.Ordinal) || destination == "203.0.113.66"
                     || (destination.StartsWith("10.40.", StringComparison.Ordinal) && !destination.StartsWith("10.40.7", StringComparison.Ordinal))))
             {
                 continue;
             }
 
-            var evidence = await attributor.AttributeAsync(AttributionSubject.Of(batch, e)!, CancellationToken.None);
-            linked.Add((destination + ":" + batch.GetString(e, EcsField.DestinationPort), evidence.GetValueOrDefault(AttributionEvidence.Method, "none"),
-                evidence.GetValueOrDefault(AttributionEvidence.ToolCallId, "none")));
+            linked.Add((destination + ":" + record.DestinationPort, record.Get(AttributionEvidence.Method), record.Get(AttributionEvidence.ToolCallId)));
         }
 
         // The tunnel's allow, the pool's denies (3333 and the 443 fallback), Suricata's stratum alert, the scan's denies.

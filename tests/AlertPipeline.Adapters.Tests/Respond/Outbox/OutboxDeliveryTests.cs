@@ -6,6 +6,7 @@ using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond;
 using AlertPipeline.Core.Respond.Channels;
 using AlertPipeline.Core.Respond.Outbox;
+using Microsoft.Extensions.Time.Testing;
 using WireMock.Server;
 using MockRequest = WireMock.RequestBuilders.Request;
 using MockResponse = WireMock.ResponseBuilders.Response;
@@ -23,6 +24,7 @@ public sealed class OutboxDeliveryTests : IDisposable
     private const string HookPath = "/workflows/hook";
 
     private readonly WireMockServer _server = WireMockServer.Start();
+    private readonly SemaphoreSlim _held = new(0);
     private readonly HttpClient _http = new();
     private readonly InMemoryAlertStore _store = new();
     private readonly InMemoryNotificationPoisonStore _poison = new();
@@ -32,6 +34,7 @@ public sealed class OutboxDeliveryTests : IDisposable
     public void Dispose()
     {
         _http.Dispose();
+        _held.Dispose();
         _server.Stop();
         _server.Dispose();
     }
@@ -42,12 +45,15 @@ public sealed class OutboxDeliveryTests : IDisposable
         Script(MailPath,
             MockResponse.Create().WithStatusCode(429).WithHeader("Retry-After", "120").WithBody("""{"errors":[{"message":"too many requests"}]}"""),
             MockResponse.Create().WithStatusCode(500),
-            MockResponse.Create().WithStatusCode(202).WithDelay(TimeSpan.FromSeconds(3)),
+            HeldBack(202),
             MockResponse.Create().WithStatusCode(202).WithHeader("X-Message-Id", "msg-1"));
-        var dispatcher = Dispatcher(Email(TimeSpan.FromMilliseconds(300)));
+        // The channel's timeout runs on a fake clock, moved on only once the server holds the third try: no other try
+        // can time out, however loaded the machine is.
+        var clock = new FakeTimeProvider();
+        var dispatcher = Dispatcher(Email(TimeSpan.FromSeconds(1), clock));
         var alert = await RaiseAsync(["email"]);
 
-        var delays = await PumpAsync(dispatcher);
+        var delays = await PumpAsync(dispatcher, m => m.Delivery == 3 ? clock : null);
 
         // Retry-After (120 s) beats the first backoff (30 s); then 60 s and 120 s of exponential backoff.
         Assert.Equal([TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120)], delays);
@@ -141,6 +147,14 @@ public sealed class OutboxDeliveryTests : IDisposable
         Assert.Single(Requests(HookPath));
     }
 
+    /// <summary>A response the server sends 3 s after it got the request, signalling <see cref="_held"/> on arrival.</summary>
+    private WireMock.ResponseBuilders.IResponseBuilder HeldBack(int status) => MockResponse.Create().WithCallback(_ =>
+    {
+        _held.Release();
+        Thread.Sleep(TimeSpan.FromSeconds(3)); // the server's own thread: the client has long stopped waiting
+        return new WireMock.ResponseMessage { StatusCode = status };
+    });
+
     private void Script(string path, params WireMock.ResponseBuilders.IResponseBuilder[] responses)
     {
         // Each request moves the scenario on; the last response answers every further request.
@@ -178,14 +192,17 @@ public sealed class OutboxDeliveryTests : IDisposable
         }),
     ];
 
-    private SendGridChannel Email(TimeSpan timeout) => new(_http, new SendGridChannelOptions
+    private SendGridChannel Email(TimeSpan timeout, TimeProvider? clock = null) => new(_http, new SendGridChannelOptions
     {
         ApiKey = "SG.test-key-not-a-secret",
         From = "alerts@example.com",
         To = "oncall@example.com",
         Host = _server.Url!,
         Timeout = timeout,
-    });
+    })
+    {
+        Time = clock ?? TimeProvider.System,
+    };
 
     private TeamsChannel Teams(TimeSpan timeout) => new(_http, new TeamsChannelOptions { WebhookUrl = _server.Url + HookPath, Timeout = timeout });
 
@@ -209,13 +226,28 @@ public sealed class OutboxDeliveryTests : IDisposable
         return Assert.Single(await responder.RespondAsync([Candidate(channels).Candidate], CancellationToken.None));
     }
 
-    /// <summary>Delivers queued messages until none is left; returns the delays the retries asked for.</summary>
-    private async Task<List<TimeSpan>> PumpAsync(NotificationDispatcher dispatcher)
+    /// <summary>
+    /// Delivers queued messages until none is left; returns the delays the retries asked for. For a message that
+    /// <paramref name="timesOut"/> gives a fake clock, that clock is moved past any timeout until the send gives up.
+    /// </summary>
+    private async Task<List<TimeSpan>> PumpAsync(NotificationDispatcher dispatcher, Func<NotificationMessage, FakeTimeProvider?>? timesOut = null)
     {
         var delays = new List<TimeSpan>();
         while (_queue.TryTake(out var message, out _))
         {
-            var outcome = await dispatcher.DispatchAsync(message, CancellationToken.None);
+            var dispatch = dispatcher.DispatchAsync(message, CancellationToken.None);
+            if (timesOut?.Invoke(message) is { } clock)
+            {
+                // The channel armed its timer before sending; once the server holds the request, time runs out.
+                Assert.True(await _held.WaitAsync(TimeSpan.FromMinutes(1)), "the server never got the held-back request");
+                while (!dispatch.IsCompleted)
+                {
+                    clock.Advance(TimeSpan.FromMinutes(1));
+                    await Task.WhenAny(dispatch, Task.Delay(20));
+                }
+            }
+
+            var outcome = await dispatch;
             await ServerCaughtUpAsync();
             if (outcome.Kind is DispatchKind.Retry or DispatchKind.Deferred)
             {
@@ -234,7 +266,10 @@ public sealed class OutboxDeliveryTests : IDisposable
     private async Task ServerCaughtUpAsync()
     {
         var sent = (await _store.ListAsync(10, CancellationToken.None)).SelectMany(a => a.Actions).Sum(a => a.Attempts);
-        for (var i = 0; i < 100 && _server.LogEntries.Count() < sent; i++)
+        // Until it has, the scenario stays at the held-back step, and the next try would get that step's answer. A loaded
+        // machine can take well over the held-back response's own 3 s, so the wait is long; it ends as soon as it caught up.
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (_server.LogEntries.Count() < sent && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }

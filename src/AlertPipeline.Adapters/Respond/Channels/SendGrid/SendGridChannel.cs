@@ -73,6 +73,9 @@ public sealed partial class SendGridChannel : INotificationChannel
     /// <summary>The incidents, so the email says which incident the alert belongs to and why it was sent.</summary>
     public IIncidentStore? Incidents { get; init; }
 
+    /// <summary>The clock of the send timeout (<see cref="SendGridChannelOptions.Timeout"/>); tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <inheritdoc />
     public async Task<ChannelResult> SendAsync(Alert alert, CancellationToken cancellationToken)
     {
@@ -97,8 +100,8 @@ public sealed partial class SendGridChannel : INotificationChannel
         var incident = Incidents is null || alert.IncidentId is null ? null : await Incidents.GetAsync(alert.IncidentId, cancellationToken).ConfigureAwait(false);
         var message = BuildMessage(alert, _options, OwnerEmail(sandbox), decision, Links?.For(alert, linkRecipient), incident);
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
+        using var deadline = new CancellationTokenSource(_options.Timeout, Time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         ChannelResult result;
         try
         {
