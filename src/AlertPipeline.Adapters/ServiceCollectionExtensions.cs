@@ -255,6 +255,7 @@ public static class ServiceCollectionExtensions
                 Policies = sp.GetRequiredService<ResponsePolicyProvider>(),
                 Links = sp.GetRequiredService<ActionLinkIssuer>(),
                 Incidents = sp.GetRequiredService<IIncidentStore>(),
+                Time = sp.GetRequiredService<TimeProvider>(),
             });
         }
 
