@@ -1,5 +1,4 @@
 using AlertPipeline.Adapters;
-using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Functions.EventHubs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +18,6 @@ public static class FunctionsComposition
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddAlertPipeline(configuration);
-
         // The worker host registers its IConfiguration already; a plain ServiceCollection (tests) gets this one.
         services.TryAddSingleton(configuration);
         services.TryAddSingleton<EventHubBatchProcessor>();

@@ -255,7 +255,7 @@ public sealed partial class AlertResponder
                 // A dry-run rule settles here: nothing is queued that could send. An alert its incident's notification
                 // covers settles too, visibly: the shutdown channel stays per alert.
                 var dryRun = alert.Mode == RuleMode.DryRun;
-                var covered = !dryRun && placement is { Notifies: false } && channelName != ShutdownChannelName;
+                var covered = !dryRun && placement is { Notifies: false } && channelName != Shutdown.ShutdownChannel.ChannelName;
                 alert.Actions.Add(new ActionRecord
                 {
                     Channel = channelName,
@@ -310,8 +310,6 @@ public sealed partial class AlertResponder
         var sandbox = Sandboxes is null ? null : (await Sandboxes.GetAsync(cancellationToken).ConfigureAwait(false)).Find(alert.SandboxId);
         return policy.Resolve(level, alert.RuleId, sandbox?.Team, sandbox?.Environment);
     }
-
-    private const string ShutdownChannelName = "shutdown";
 
     private static InlineNotificationOutbox InlineOutbox(IAlertStore store, IEnumerable<INotificationChannel> channels, ResponderOptions? options, TimeProvider? time)
     {

@@ -1,6 +1,5 @@
 using System.Net.Mail;
 using AlertPipeline.Core.Detect;
-using AlertPipeline.Core.Enrich;
 
 namespace AlertPipeline.Core.Respond;
 
@@ -235,13 +234,6 @@ public sealed class ResponsePolicy
         }
 
         return new ResponseDecision(_byLevel[(int)level], [], null, ShutdownMode.Automatic, null);
-    }
-
-    /// <summary>The decision for <paramref name="alert"/>; <paramref name="sandbox"/> (from the inventory) gives team and environment, none when unknown.</summary>
-    public ResponseDecision Resolve(Alert alert, SandboxRecord? sandbox)
-    {
-        ArgumentNullException.ThrowIfNull(alert);
-        return Resolve(alert.Level, alert.RuleId, sandbox?.Team, sandbox?.Environment);
     }
 
     /// <summary>

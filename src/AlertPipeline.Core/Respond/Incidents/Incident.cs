@@ -74,6 +74,16 @@ public sealed class Incident
 
     /// <summary>The store's concurrency token; null until stored.</summary>
     public string? ETag { get; set; }
+
+    /// <summary>
+    /// The level the response policy is resolved with for <paramref name="alert"/>: its own, or its incident's when higher
+    /// (a combination-critical incident acts as critical does). With no incident, the alert's own.
+    /// </summary>
+    public static AlertLevel PolicyLevel(Alert alert, Incident? incident)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return incident is not null && incident.Level > alert.Level ? incident.Level : alert.Level;
+    }
 }
 
 /// <summary>Where an incident stands.</summary>

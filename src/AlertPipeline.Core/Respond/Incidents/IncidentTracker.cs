@@ -12,11 +12,7 @@ namespace AlertPipeline.Core.Respond.Incidents;
 public sealed record IncidentPlacement(Incident Incident, bool Notifies, IncidentNotification? Notification)
 {
     /// <summary>The level the response policy is resolved with for the alert: its own, or the incident's when higher.</summary>
-    public AlertLevel EffectiveLevel(Alert alert)
-    {
-        ArgumentNullException.ThrowIfNull(alert);
-        return Incident.Level > alert.Level ? Incident.Level : alert.Level;
-    }
+    public AlertLevel EffectiveLevel(Alert alert) => Incident.PolicyLevel(alert, Incident);
 
     /// <summary>Why a notification channel of a covered alert is skipped: the incident and the notification that covers it.</summary>
     public string CoveredDetail()

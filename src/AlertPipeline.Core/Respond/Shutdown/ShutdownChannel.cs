@@ -48,7 +48,10 @@ public sealed class ShutdownChannel(
     private readonly IShutdownLedger _ledger = ledger ?? new InMemoryShutdownLedger();
 
     /// <inheritdoc />
-    public string Name => "shutdown";
+    public string Name => ChannelName;
+
+    /// <summary>The shutdown channel's name, as action records carry it.</summary>
+    public const string ChannelName = "shutdown";
 
     /// <summary>The response policy whose shutdown mode (automatic, approval, off) applies; automatic for all when null.</summary>
     public ResponsePolicyProvider? Policies { get; init; }
@@ -81,12 +84,8 @@ public sealed class ShutdownChannel(
         if (Policies is not null)
         {
             // Resolved with the incident's level when it is higher: a combination-critical incident acts as critical does.
-            var level = alert.Level;
-            if (Incidents is not null && alert.IncidentId is not null
-                && await Incidents.GetAsync(alert.IncidentId, cancellationToken).ConfigureAwait(false) is { } incident && incident.Level > level)
-            {
-                level = incident.Level;
-            }
+            var incident = Incidents is null || alert.IncidentId is null ? null : await Incidents.GetAsync(alert.IncidentId, cancellationToken).ConfigureAwait(false);
+            var level = Respond.Incidents.Incident.PolicyLevel(alert, incident);
 
             switch ((await Policies.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(level, alert.RuleId, sandbox.Team, sandbox.Environment).Shutdown)
             {

@@ -94,10 +94,14 @@ public sealed partial class SendGridChannel : INotificationChannel
         // A client per send is cheap: it only wraps the (factory-managed) HttpClient with the key and host.
         var client = new SendGridClient(_httpClient(), clientOptions);
         var sandbox = Owners is null ? null : (await Owners.GetAsync(cancellationToken).ConfigureAwait(false)).Find(alert.SandboxId);
-        var decision = Policies is null ? null : (await Policies.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(alert, sandbox);
+        var incident = Incidents is null || alert.IncidentId is null ? null : await Incidents.GetAsync(alert.IncidentId, cancellationToken).ConfigureAwait(false);
+
+        // Recipients follow the level the mail announces: the incident's when a combination or an earlier alert raised it,
+        // as the responder and the shutdown channel resolve it.
+        var decision = Policies is null ? null : (await Policies.GetAsync(cancellationToken).ConfigureAwait(false))
+            .Resolve(Incident.PolicyLevel(alert, incident), alert.RuleId, sandbox?.Team, sandbox?.Environment);
         // The links name who they were sent to: the policy's recipients, or else the configured list.
         var linkRecipient = decision is { Recipients.Count: > 0 } ? string.Join(",", decision.Recipients) : _options.To;
-        var incident = Incidents is null || alert.IncidentId is null ? null : await Incidents.GetAsync(alert.IncidentId, cancellationToken).ConfigureAwait(false);
         var message = BuildMessage(alert, _options, OwnerEmail(sandbox), decision, Links?.For(alert, linkRecipient), incident);
 
         using var deadline = new CancellationTokenSource(_options.Timeout, Time);

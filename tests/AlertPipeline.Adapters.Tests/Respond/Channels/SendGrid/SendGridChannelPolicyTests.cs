@@ -2,7 +2,9 @@ using System.Text.Json;
 using AlertPipeline.Adapters.Respond.Channels.SendGrid;
 using AlertPipeline.Core.Enrich;
 using AlertPipeline.Core.Respond;
+using AlertPipeline.Core.Detect;
 using AlertPipeline.Core.Respond.Channels;
+using AlertPipeline.Core.Respond.Incidents;
 using AlertPipeline.Core.Respond.Policy;
 using WireMock.Server;
 using MockRequest = WireMock.RequestBuilders.Request;
@@ -28,7 +30,7 @@ public sealed class SendGridChannelPolicyTests : IDisposable
         _server.Dispose();
     }
 
-    private SendGridChannel Channel(string team) => new(_http, new SendGridChannelOptions
+    private SendGridChannel Channel(string team, IIncidentStore? incidents = null) => new(_http, new SendGridChannelOptions
     {
         ApiKey = "SG.test-key-not-a-secret",
         From = "alerts@example.com",
@@ -40,11 +42,12 @@ public sealed class SendGridChannelPolicyTests : IDisposable
             new InMemorySandboxInventory([new SandboxRecord { Id = "sbx-gpu-042", OwnerEmail = "owner@example.com", Team = team, Environment = "prod" }]),
             TimeSpan.FromMinutes(1)),
         Policies = new ResponsePolicyProvider(_policies, ResponsePolicy.Default, TimeSpan.FromMinutes(1)),
+        Incidents = incidents,
     };
 
-    private async Task<JsonElement> SendAsync(SendGridChannel channel)
+    private async Task<JsonElement> SendAsync(SendGridChannel channel, Alert? alert = null)
     {
-        Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(ChannelTestAlerts.Fixed(), CancellationToken.None)).Status);
+        Assert.Equal(ActionStatus.Sent, (await channel.SendAsync(alert ?? ChannelTestAlerts.Fixed(), CancellationToken.None)).Status);
         using var body = JsonDocument.Parse(Assert.Single(_server.LogEntries).RequestMessage.Body!);
         return body.RootElement.Clone();
     }
@@ -89,5 +92,26 @@ public sealed class SendGridChannelPolicyTests : IDisposable
         await _policies.PutAsync(new ResponsePolicyEntry { Id = "research", Level = "critical", Team = "research", Channels = ["email"] }, CancellationToken.None);
 
         Assert.Equal(["oncall@example.com", "owner@example.com"], To(await SendAsync(Channel("research"))));
+    }
+
+    [Fact]
+    public async Task A_high_alert_of_a_critical_incident_goes_to_the_critical_entry_s_recipients()
+    {
+        await _policies.PutAsync(new ResponsePolicyEntry
+        {
+            Id = "research-critical", Level = "critical", Team = "research", Channels = ["email"], Recipients = ["research-oncall@example.com"],
+        }, CancellationToken.None);
+        var alert = ChannelTestAlerts.Fixed();
+        alert.Level = AlertLevel.High;
+        var incidents = new InMemoryIncidentStore();
+        var incident = new Incident { IncidentId = IncidentIds.For(alert.SandboxId, 1), SandboxId = alert.SandboxId, Sequence = 1, Level = AlertLevel.Critical };
+        Assert.True(await incidents.TryAddAsync(incident, CancellationToken.None));
+
+        // Alone, the high alert matches no critical entry; inside the combination-critical incident it does, as its shutdown would.
+        Assert.Equal(["oncall@example.com", "owner@example.com"], To(await SendAsync(Channel("research", incidents), alert)));
+        _server.ResetLogEntries();
+        alert.IncidentId = incident.IncidentId;
+
+        Assert.Equal(["research-oncall@example.com", "owner@example.com"], To(await SendAsync(Channel("research", incidents), alert)));
     }
 }
