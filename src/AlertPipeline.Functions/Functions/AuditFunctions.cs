@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using AlertPipeline.Core.Respond.Audit;
 using AlertPipeline.Functions.Http;
@@ -32,18 +31,17 @@ public sealed class AuditFunctions(IAuditLog audit, TimeProvider time)
             return await HttpProblems.BadRequestAsync(request, "give either alertId or sandboxId (with an optional since)", cancellationToken).ConfigureAwait(false);
         }
 
-        var max = DefaultEntries;
-        if (request.Query["max"] is { } maxText && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max is < 1 or > MaxEntries))
+        if (!QueryParameters.TryMax(request, DefaultEntries, MaxEntries, out var max))
         {
             return await HttpProblems.BadRequestAsync(request, $"max must be a number from 1 to {MaxEntries}", cancellationToken).ConfigureAwait(false);
         }
 
-        var since = time.GetUtcNow().AddDays(-1);
-        if (request.Query["since"] is { } sinceText
-            && !DateTimeOffset.TryParse(sinceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out since))
+        if (!QueryParameters.TryTime(request, "since", out var sinceGiven))
         {
             return await HttpProblems.BadRequestAsync(request, "since must be an ISO 8601 time, e.g. 2025-11-14T03:00:00Z", cancellationToken).ConfigureAwait(false);
         }
+
+        var since = sinceGiven ?? time.GetUtcNow().AddDays(-1);
 
         // One more than asked, to say whether the list was cut.
         var entries = string.IsNullOrEmpty(alertId)

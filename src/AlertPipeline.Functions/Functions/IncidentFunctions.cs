@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using AlertPipeline.Core.Respond;
@@ -55,7 +54,7 @@ public sealed partial class IncidentFunctions(IIncidentStore store, TimeProvider
             status = parsed;
         }
 
-        if (!TryMax(request, DefaultIncidents, MaxIncidents, out var max) || !TrySince(request, out var since))
+        if (!QueryParameters.TryMax(request, DefaultIncidents, MaxIncidents, out var max) || !QueryParameters.TryTime(request, "since", out var since))
         {
             return await BadMaxOrSinceAsync(request, MaxIncidents, cancellationToken).ConfigureAwait(false);
         }
@@ -97,7 +96,7 @@ public sealed partial class IncidentFunctions(IIncidentStore store, TimeProvider
             return await HttpProblems.BadRequestAsync(request, $"the sandbox id must be 1 to {IncidentViews.MaxSandboxIdLength} characters without control characters", cancellationToken).ConfigureAwait(false);
         }
 
-        if (!TryMax(request, DefaultTimelineEntries, MaxTimelineEntries, out var max) || !TrySince(request, out var since))
+        if (!QueryParameters.TryMax(request, DefaultTimelineEntries, MaxTimelineEntries, out var max) || !QueryParameters.TryTime(request, "since", out var since))
         {
             return await BadMaxOrSinceAsync(request, MaxTimelineEntries, cancellationToken).ConfigureAwait(false);
         }
@@ -177,30 +176,6 @@ public sealed partial class IncidentFunctions(IIncidentStore store, TimeProvider
 
         LogStatusChanged(id, status.ToText(), SafeText.Log(by), change.Force);
         return await HttpProblems.JsonAsync(request, HttpStatusCode.OK, IncidentView.Of(incident), cancellationToken, options: AlertJson.Options).ConfigureAwait(false);
-    }
-
-    private static bool TryMax(HttpRequestData request, int fallback, int limit, out int max)
-    {
-        max = fallback;
-        return request.Query["max"] is not { } maxText
-            || (int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out max) && max >= 1 && max <= limit);
-    }
-
-    private static bool TrySince(HttpRequestData request, out DateTimeOffset? since)
-    {
-        since = null;
-        if (request.Query["since"] is not { } sinceText)
-        {
-            return true;
-        }
-
-        if (!DateTimeOffset.TryParse(sinceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            return false;
-        }
-
-        since = parsed;
-        return true;
     }
 
     private static Task<HttpResponseData> BadMaxOrSinceAsync(HttpRequestData request, int limit, CancellationToken cancellationToken)

@@ -65,8 +65,7 @@ public sealed partial class RuleFunctions(RuleManager manager, ILogger<RuleFunct
         string pack, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var max = DefaultHistory;
-        if (request.Query["max"] is { } maxText && (!int.TryParse(maxText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out max) || max is < 1 or > MaxHistory))
+        if (!QueryParameters.TryMax(request, DefaultHistory, MaxHistory, out var max))
         {
             return await HttpProblems.BadRequestAsync(request, $"max must be a number from 1 to {MaxHistory}", cancellationToken).ConfigureAwait(false);
         }

@@ -210,7 +210,7 @@ public sealed partial class NotificationDispatcher
         }
 
         await AuditAsync(alert, record, cancellationToken).ConfigureAwait(false);
-        if (Incidents is not null && message.Channel == "shutdown" && CommandStatus(sent.Status) is { } commandStatus)
+        if (Incidents is not null && message.Channel == Shutdown.ShutdownChannel.ChannelName && CommandStatus(sent.Status) is { } commandStatus)
         {
             // After the alert holds the outcome, like the audit: the incident's command list follows the alert's record.
             await Incidents.RecordCommandAsync(alert, commandStatus, record.Detail, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
